@@ -1,0 +1,84 @@
+namespace VaeCf.Data;
+
+/// <summary>
+/// Compressed sparse rows of a binary (or weighted) user x item matrix. Rows are users, columns
+/// are item indices of an <see cref="ItemVocabulary"/>. Column indices within a row are sorted and
+/// unique. <see cref="Values"/> is null for a binary matrix (every stored entry is 1).
+/// </summary>
+public sealed class CsrMatrix
+{
+    public int Rows { get; }
+    public int Columns { get; }
+    public int[] RowPointers { get; }
+    public int[] ColumnIndices { get; }
+    public float[]? Values { get; }
+
+    public CsrMatrix(int rows, int columns, int[] rowPointers, int[] columnIndices, float[]? values = null)
+    {
+        if (rows < 0 || columns < 0) throw new ArgumentOutOfRangeException(nameof(rows), "Matrix dimensions must be non-negative.");
+        if (rowPointers.Length != rows + 1) throw new ArgumentException($"rowPointers must have {rows + 1} entries, got {rowPointers.Length}.", nameof(rowPointers));
+        if (rowPointers[0] != 0 || rowPointers[rows] != columnIndices.Length) throw new ArgumentException("rowPointers must start at 0 and end at the number of stored entries.", nameof(rowPointers));
+        if (values is not null && values.Length != columnIndices.Length) throw new ArgumentException("values must match columnIndices in length.", nameof(values));
+        Rows = rows;
+        Columns = columns;
+        RowPointers = rowPointers;
+        ColumnIndices = columnIndices;
+        Values = values;
+    }
+
+    public int NonZeros => ColumnIndices.Length;
+
+    public double Density => Rows == 0 || Columns == 0 ? 0 : (double)NonZeros / ((double)Rows * Columns);
+
+    public ReadOnlySpan<int> RowIndices(int row) => ColumnIndices.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
+
+    public ReadOnlySpan<float> RowValues(int row) =>
+        Values is null ? ReadOnlySpan<float>.Empty : Values.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
+
+    public int RowLength(int row) => RowPointers[row + 1] - RowPointers[row];
+
+    public float ValueAt(int entry) => Values is null ? 1f : Values[entry];
+
+    /// <summary>Builds a binary matrix from per-row column lists; each row is sorted and de-duplicated.</summary>
+    public static CsrMatrix FromRows(int columns, IReadOnlyList<IEnumerable<int>> rows)
+    {
+        var pointers = new int[rows.Count + 1];
+        var indices = new List<int>();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            var sorted = new SortedSet<int>(rows[r]);
+            foreach (int c in sorted)
+            {
+                if ((uint)c >= (uint)columns) throw new ArgumentOutOfRangeException(nameof(rows), $"Column {c} in row {r} is outside [0, {columns}).");
+                indices.Add(c);
+            }
+            pointers[r + 1] = indices.Count;
+        }
+        return new CsrMatrix(rows.Count, columns, pointers, indices.ToArray());
+    }
+
+    /// <summary>A new matrix holding the given rows, in the given order.</summary>
+    public CsrMatrix SelectRows(ReadOnlySpan<int> rows)
+    {
+        var pointers = new int[rows.Length + 1];
+        long total = 0;
+        for (int i = 0; i < rows.Length; i++) { total += RowLength(rows[i]); pointers[i + 1] = checked((int)total); }
+        var indices = new int[total];
+        float[]? values = Values is null ? null : new float[total];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int src = RowPointers[rows[i]], len = RowLength(rows[i]);
+            Array.Copy(ColumnIndices, src, indices, pointers[i], len);
+            if (values is not null) Array.Copy(Values!, src, values, pointers[i], len);
+        }
+        return new CsrMatrix(rows.Length, Columns, pointers, indices, values);
+    }
+
+    /// <summary>Per-column count of stored entries (item popularity when rows are users).</summary>
+    public int[] ColumnCounts()
+    {
+        var counts = new int[Columns];
+        foreach (int c in ColumnIndices) counts[c]++;
+        return counts;
+    }
+}
