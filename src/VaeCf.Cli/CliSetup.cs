@@ -1,3 +1,4 @@
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace VaeCf.Cli;
@@ -8,6 +9,18 @@ public static class CliSetup
     public static void Configure(IConfigurator config)
     {
         config.SetApplicationName("vaecf");
-        config.PropagateExceptions();
+        // User errors become one red line and exit code 2; bugs keep their stack trace (exit 1).
+        config.SetExceptionHandler((ex, _) =>
+        {
+            var error = ex is CommandAppException or VaeCfException ? ex : ex.InnerException as VaeCfException;
+            if (error is not null)
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
+                return 2;
+            }
+            AnsiConsole.WriteException(ex);
+            return 1;
+        });
+        // Commands register here, one line each.
     }
 }
