@@ -1,0 +1,145 @@
+using VaeCf.Data;
+using VaeCf.Model;
+
+namespace VaeCf.Evaluation;
+
+public enum MetricKind { Ndcg, Recall, StandardRecall }
+
+/// <summary>A metric at a cutoff: NDCG@k, Recall@k (paper: / min(k, n)) or StdRecall@k (/ n).</summary>
+public readonly record struct MetricSpec(MetricKind Kind, int K)
+{
+    public string Name => Kind switch
+    {
+        MetricKind.Ndcg => $"NDCG@{K}",
+        MetricKind.Recall => $"Recall@{K}",
+        _ => $"StdRecall@{K}",
+    };
+
+    public override string ToString() => Name;
+
+    public static readonly MetricSpec[] Paper = [new(MetricKind.Ndcg, 100), new(MetricKind.Recall, 20), new(MetricKind.Recall, 50)];
+
+    /// <summary>Parses "ndcg@100", "recall@20" or "stdrecall@20" (case-insensitive).</summary>
+    public static MetricSpec Parse(string text)
+    {
+        var parts = text.Trim().Split('@');
+        if (parts.Length != 2 || !int.TryParse(parts[1], out int k) || k <= 0)
+            throw new VaeCfException($"Metric '{text}' is not of the form name@k with k > 0 (e.g. ndcg@100, recall@20, stdrecall@20).");
+        var kind = parts[0].ToLowerInvariant().Replace("-", "").Replace("_", "") switch
+        {
+            "ndcg" => MetricKind.Ndcg,
+            "recall" => MetricKind.Recall,
+            "stdrecall" or "recallstd" or "standardrecall" => MetricKind.StandardRecall,
+            _ => throw new VaeCfException($"Unknown metric '{parts[0]}' in '{text}': use ndcg, recall (the paper's, / min(k, n)) or stdrecall (/ n)."),
+        };
+        return new MetricSpec(kind, k);
+    }
+}
+
+/// <summary>Mean and standard error (population std / sqrt(n), as the paper's code) of one metric.</summary>
+public readonly record struct MetricValue(double Mean, double StandardError);
+
+public sealed class EvaluationResult
+{
+    public required IReadOnlyDictionary<MetricSpec, MetricValue> Metrics { get; init; }
+    /// <summary>Users that had targets and entered the averages.</summary>
+    public int UsersEvaluated { get; init; }
+    /// <summary>Users left out of the averages because they had no held-out items (IDCG = 0).</summary>
+    public int UsersWithoutTargets { get; init; }
+    public double Seconds { get; init; }
+
+    public double this[MetricSpec spec] => Metrics[spec].Mean;
+    public MetricValue Get(MetricKind kind, int k) => Metrics[new MetricSpec(kind, k)];
+}
+
+/// <summary>
+/// Ranks every item for held-out users (all items, never a sample), removes their fold-in items by
+/// setting those scores to -inf, and averages the metrics over users that have targets.
+/// </summary>
+public sealed class Evaluator
+{
+    public int BatchSize { get; }
+    public int Threads { get; }
+
+    public Evaluator(int batchSize = 1000, int threads = 0)
+    {
+        if (batchSize <= 0) throw new VaeCfException($"Evaluation batch size must be positive, got {batchSize}.");
+        BatchSize = batchSize;
+        Threads = threads <= 0 ? Environment.ProcessorCount : threads;
+    }
+
+    public EvaluationResult Evaluate(IScorer scorer, CsrMatrix foldIn, CsrMatrix targets, IReadOnlyList<MetricSpec>? metrics = null,
+        IProgress<(int Done, int Total)>? progress = null)
+    {
+        metrics ??= MetricSpec.Paper;
+        if (metrics.Count == 0) throw new VaeCfException("At least one metric is needed.");
+        if (foldIn.Rows != targets.Rows) throw new VaeCfException($"Fold-in has {foldIn.Rows} users but targets have {targets.Rows}.");
+        if (foldIn.Columns != scorer.ItemCount || targets.Columns != scorer.ItemCount)
+            throw new VaeCfException($"Data has {foldIn.Columns} items but the model scores {scorer.ItemCount}.");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        int users = foldIn.Rows, items = scorer.ItemCount;
+        int maxK = metrics.Max(m => m.K);
+        var perUser = new double[metrics.Count][];
+        for (int m = 0; m < metrics.Count; m++) perUser[m] = new double[users];
+        int batch = Math.Min(BatchSize, Math.Max(users, 1));
+        var scores = new float[(long)batch * items];
+        var rankings = new int[Threads][];
+        for (int t = 0; t < Threads; t++) rankings[t] = new int[Math.Min(maxK, items)];
+
+        for (int start = 0; start < users; start += batch)
+        {
+            int count = Math.Min(batch, users - start);
+            scorer.Score(foldIn, start, count, scores.AsSpan(0, count * items));
+            int workers = Math.Min(Threads, count);
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = Threads }, w =>
+            {
+                var ranked = rankings[w];
+                for (int i = count * w / workers; i < count * (w + 1) / workers; i++)
+                {
+                    int user = start + i;
+                    var row = scores.AsSpan(i * items, items);
+                    foreach (int seen in foldIn.RowIndices(user)) row[seen] = float.NegativeInfinity;
+                    var userTargets = targets.RowIndices(user);
+                    int n = TopK.Select(row, maxK, ranked);
+                    var top = ranked.AsSpan(0, n);
+                    for (int m = 0; m < metrics.Count; m++)
+                        perUser[m][user] = metrics[m].Kind switch
+                        {
+                            MetricKind.Ndcg => RankingMetrics.Ndcg(top, userTargets, metrics[m].K),
+                            MetricKind.Recall => RankingMetrics.Recall(top, userTargets, metrics[m].K),
+                            _ => RankingMetrics.StandardRecall(top, userTargets, metrics[m].K),
+                        };
+                }
+            });
+            progress?.Report((start + count, users));
+        }
+
+        int evaluated = 0;
+        for (int u = 0; u < users; u++) if (targets.RowLength(u) > 0) evaluated++;
+        var results = new Dictionary<MetricSpec, MetricValue>();
+        for (int m = 0; m < metrics.Count; m++) results[metrics[m]] = Summarize(perUser[m], targets);
+        return new EvaluationResult
+        {
+            Metrics = results,
+            UsersEvaluated = evaluated,
+            UsersWithoutTargets = users - evaluated,
+            Seconds = started.Elapsed.TotalSeconds,
+        };
+    }
+
+    private static MetricValue Summarize(double[] values, CsrMatrix targets)
+    {
+        double sum = 0, squares = 0;
+        int n = 0;
+        for (int u = 0; u < values.Length; u++)
+        {
+            if (targets.RowLength(u) == 0) continue;
+            sum += values[u]; n++;
+        }
+        if (n == 0) return new MetricValue(double.NaN, double.NaN);
+        double mean = sum / n;
+        for (int u = 0; u < values.Length; u++)
+            if (targets.RowLength(u) > 0) squares += (values[u] - mean) * (values[u] - mean);
+        return new MetricValue(mean, Math.Sqrt(squares / n) / Math.Sqrt(n));
+    }
+}

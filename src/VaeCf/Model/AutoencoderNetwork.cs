@@ -1,0 +1,292 @@
+using System.Numerics.Tensors;
+using VaeCf.Data;
+using VaeCf.Numerics;
+
+namespace VaeCf.Model;
+
+/// <summary>
+/// Mult-VAE or Mult-DAE (Liang et al. 2018): parameters, their gradients, and explicit forward and
+/// backward passes. Activations live in a <see cref="NetworkWorkspace"/> owned by the caller, so
+/// one network can serve several threads, each with its own workspace.
+/// </summary>
+public sealed class AutoencoderNetwork : IScorer
+{
+    public ModelConfig Config { get; }
+    public ParameterSet Parameters { get; }
+    /// <summary>Same layout as <see cref="Parameters"/>. The input layer's weight gradient is kept zero outside the rows the last batch touched.</summary>
+    public float[] Gradients { get; }
+    public GemmEngine Gemm { get; }
+    public IReadOnlyList<(int Inputs, int Outputs)> Shapes { get; }
+
+    private readonly TensorSlot[] _weights;
+    private readonly TensorSlot[] _biases;
+    private readonly object _scoreLock = new();
+    private NetworkWorkspace? _scoreWorkspace;
+
+    public AutoencoderNetwork(ModelConfig config, GemmEngine gemm)
+    {
+        config.Validate();
+        Config = config;
+        Gemm = gemm;
+        Shapes = config.LayerShapes();
+        Parameters = new ParameterSet(ParameterSet.Layout(Shapes));
+        Gradients = new float[Parameters.Count];
+        _weights = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.weight")).ToArray();
+        _biases = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.bias")).ToArray();
+    }
+
+    public int ItemCount => Config.ItemCount;
+    public int LayerCount => Shapes.Count;
+    public bool IsVariational => Config.Kind == ModelKind.MultVae;
+    /// <summary>Index of the layer whose output is the code (VAE: mean and log-variance).</summary>
+    public int CodeLayer => Config.EncoderLayerCount - 1;
+    public TensorSlot WeightSlot(int layer) => _weights[layer];
+    public TensorSlot BiasSlot(int layer) => _biases[layer];
+
+    /// <summary>Xavier-uniform weights and N(0, 0.001^2) biases, as the original implementation.</summary>
+    public void Initialize(int seed)
+    {
+        var rng = new Random(seed);
+        for (int l = 0; l < Shapes.Count; l++)
+        {
+            var (inputs, outputs) = Shapes[l];
+            float limit = MathF.Sqrt(6f / (inputs + outputs));
+            var w = Parameters.View(_weights[l]);
+            for (int i = 0; i < w.Length; i++) w[i] = (float)((rng.NextDouble() * 2 - 1) * limit);
+            var b = Parameters.View(_biases[l]);
+            for (int i = 0; i < b.Length; i++) b[i] = (float)(0.001 * Gaussian.Next(rng));
+        }
+    }
+
+    public NetworkWorkspace CreateWorkspace(int maxRows) => new(this, maxRows);
+
+    private bool HasActivation(int layer) => layer != LayerCount - 1 && !(IsVariational && layer == CodeLayer);
+
+    private bool HasHiddenDropout(int layer, bool training) => training && UsesHiddenDropout(layer);
+
+    internal bool UsesHiddenDropout(int layer) => Config.HiddenDropout > 0f && layer != LayerCount - 1 && layer != CodeLayer;
+
+    /// <summary>What layer <paramref name="layer"/> (>= 1) multiplies: the sampled code after the VAE's encoder, else the previous activation.</summary>
+    private Span<float> LayerInput(NetworkWorkspace ws, int layer, int rows)
+    {
+        int inputs = Shapes[layer].Inputs;
+        if (IsVariational && layer == CodeLayer + 1) return ws.Code.AsSpan(0, rows * inputs);
+        int previous = layer - 1;
+        var source = ws.Dropped[previous] ?? ws.Activations[previous];
+        return source.AsSpan(0, rows * inputs);
+    }
+
+    /// <summary>
+    /// Runs the network on rows <paramref name="users"/> of <paramref name="clicks"/>. Training
+    /// applies dropout and samples the code; evaluation uses the mean. Logits end in
+    /// <see cref="NetworkWorkspace.Logits"/> (rows x items).
+    /// </summary>
+    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null)
+    {
+        int rows = users.Length;
+        if (rows > ws.MaxRows) throw new ArgumentException($"Batch of {rows} rows exceeds the workspace's {ws.MaxRows}.");
+        if (clicks.Columns != ItemCount) throw new VaeCfException($"Input has {clicks.Columns} items but the model was built for {ItemCount}.");
+        if (training && rng is null) throw new ArgumentNullException(nameof(rng), "Training needs a seeded random source.");
+        ws.Rows = rows;
+        ws.Training = training;
+        ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, rng);
+
+        var (_, firstOutputs) = Shapes[0];
+        SparseInputLayer.Forward(ws.Activations[0], rows, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
+            Parameters.View(_weights[0]), Parameters.View(_biases[0]));
+        FinishLayer(ws, 0, rows, training, rng);
+
+        for (int l = 1; l < LayerCount; l++)
+        {
+            var (inputs, outputs) = Shapes[l];
+            DenseLayer.Forward(Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
+                Parameters.View(_biases[l]), rows, inputs, outputs);
+            FinishLayer(ws, l, rows, training, rng);
+        }
+    }
+
+    private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training, Random? rng)
+    {
+        int outputs = Shapes[layer].Outputs;
+        var act = ws.Activations[layer].AsSpan(0, rows * outputs);
+        if (HasActivation(layer)) TanhActivation.Forward(act);
+        if (HasHiddenDropout(layer, training))
+        {
+            float keepScale = 1f / (1f - Config.HiddenDropout);
+            var mask = ws.DropMasks[layer]!.AsSpan(0, act.Length);
+            for (int i = 0; i < mask.Length; i++) mask[i] = rng!.NextSingle() < Config.HiddenDropout ? 0f : keepScale;
+            TensorPrimitives.Multiply(act, mask, ws.Dropped[layer]!.AsSpan(0, act.Length));
+        }
+        else if (ws.Dropped[layer] is { } dropped) act.CopyTo(dropped);
+        if (IsVariational && layer == CodeLayer) SampleCode(ws, rows, training, rng);
+    }
+
+    /// <summary>z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1) in training; z = mu otherwise.</summary>
+    private void SampleCode(NetworkWorkspace ws, int rows, bool training, Random? rng)
+    {
+        int latent = Config.LatentSize;
+        var code = ws.Activations[CodeLayer];
+        for (int r = 0; r < rows; r++)
+        {
+            var mu = code.AsSpan(r * 2 * latent, latent);
+            var logVar = code.AsSpan(r * 2 * latent + latent, latent);
+            var z = ws.Code.AsSpan(r * latent, latent);
+            var eps = ws.Noise.AsSpan(r * latent, latent);
+            for (int k = 0; k < latent; k++)
+            {
+                eps[k] = training ? (float)Gaussian.Next(rng!) : 0f;
+                z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loss of the last forward pass against <paramref name="targets"/> (rows <paramref name="users"/>),
+    /// with its gradient left in the workspace for <see cref="Backward"/>. The logits are consumed.
+    /// </summary>
+    public LossParts ComputeLoss(NetworkWorkspace ws, CsrMatrix targets, ReadOnlySpan<int> users, float beta)
+    {
+        int rows = ws.Rows;
+        ws.LoadTargets(targets, users);
+        Loss.MultinomialNll(ws.Logits, rows, ItemCount, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses);
+        double nll = 0;
+        for (int r = 0; r < rows; r++) nll += ws.RowLosses[r];
+        nll = rows == 0 ? 0 : nll / rows;
+        double kl = 0;
+        if (IsVariational)
+        {
+            int latent = Config.LatentSize;
+            var code = ws.Activations[CodeLayer].AsSpan(0, rows * 2 * latent);
+            var dCode = ws.CodeGradient.AsSpan(0, rows * 2 * latent);
+            dCode.Clear();
+            kl = Loss.GaussianKl(code, code[latent..], 2 * latent, rows, latent, dCode, dCode[latent..], beta);
+        }
+        return new LossParts(nll, kl, beta);
+    }
+
+    /// <summary>Writes every parameter's gradient for the last <see cref="ComputeLoss"/>.</summary>
+    public void Backward(NetworkWorkspace ws)
+    {
+        int rows = ws.Rows;
+        ClearInputWeightGradient(ws);
+        float[] dOutput = ws.Logits;
+        for (int l = LayerCount - 1; l >= 1; l--)
+        {
+            var (inputs, outputs) = Shapes[l];
+            var dOut = dOutput.AsSpan(0, rows * outputs);
+            DenseLayer.BackwardParameters(Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
+                Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
+
+            float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
+            DenseLayer.BackwardInput(Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
+            if (IsVariational && l == CodeLayer + 1)
+            {
+                BackwardThroughSampling(ws, dInput, rows);
+                dOutput = ws.CodeGradient;
+            }
+            else
+            {
+                BackwardThroughActivation(ws, l - 1, dInput.AsSpan(0, rows * inputs));
+                dOutput = dInput;
+            }
+        }
+        BackwardInputLayer(ws, dOutput, rows);
+    }
+
+    private void BackwardInputLayer(NetworkWorkspace ws, float[] dOutput, int rows)
+    {
+        int outputs = Shapes[0].Outputs;
+        float[] grads = Gradients;
+        int offset = _weights[0].Offset, length = _weights[0].Length;
+        int chunks = Math.Min(Gemm.Threads, Math.Max(1, outputs / 16));
+        if (chunks <= 1)
+            SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, 0, outputs, rows,
+                ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs));
+        else
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads }, c =>
+                SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, outputs * c / chunks, outputs * (c + 1) / chunks, rows,
+                    ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs)));
+        DenseLayer.ColumnSums(Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
+        ws.RememberTouchedInputRows();
+    }
+
+    private void BackwardThroughActivation(NetworkWorkspace ws, int layer, Span<float> gradient)
+    {
+        if (ws.Training && ws.DropMasks[layer] is { } mask)
+            TensorPrimitives.Multiply(gradient, mask.AsSpan(0, gradient.Length), gradient);
+        if (HasActivation(layer)) TanhActivation.Backward(gradient, ws.Activations[layer].AsSpan(0, gradient.Length));
+    }
+
+    /// <summary>From dz to d[mu | logvar]: dmu += dz, dlogvar += dz * eps * exp(logvar / 2) / 2; the KL part is already there.</summary>
+    private void BackwardThroughSampling(NetworkWorkspace ws, float[] dCodeSample, int rows)
+    {
+        int latent = Config.LatentSize;
+        var code = ws.Activations[CodeLayer];
+        var dCode = ws.CodeGradient;
+        for (int r = 0; r < rows; r++)
+        for (int k = 0; k < latent; k++)
+        {
+            int zi = r * latent + k, mi = r * 2 * latent + k, li = mi + latent;
+            float dz = dCodeSample[zi];
+            dCode[mi] += dz;
+            dCode[li] += dz * ws.Noise[zi] * 0.5f * MathF.Exp(0.5f * code[li]);
+        }
+    }
+
+    /// <summary>Only rows of the input weight that a batch touched carry gradient; clearing just those keeps the clear O(batch).</summary>
+    private void ClearInputWeightGradient(NetworkWorkspace ws)
+    {
+        int outputs = Shapes[0].Outputs, offset = _weights[0].Offset;
+        foreach (int row in ws.TouchedInputRows) Array.Clear(Gradients, offset + row * outputs, outputs);
+        ws.ForgetTouchedInputRows();
+    }
+
+    /// <summary>Zeroes the whole gradient buffer (after loading parameters, for instance).</summary>
+    public void ClearGradients() => Array.Clear(Gradients);
+
+    /// <summary>Logits for rows [rowStart, rowStart + rowCount) with the mean code; no dropout.</summary>
+    public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
+    {
+        lock (_scoreLock)
+        {
+            const int chunk = 1000;
+            _scoreWorkspace ??= CreateWorkspace(Math.Min(chunk, Math.Max(rowCount, 1)));
+            for (int start = 0; start < rowCount; start += _scoreWorkspace.MaxRows)
+            {
+                int count = Math.Min(_scoreWorkspace.MaxRows, rowCount - start);
+                Score(_scoreWorkspace, histories, rowStart + start, count, scores.Slice(start * ItemCount, count * ItemCount));
+            }
+        }
+    }
+
+    public void Score(NetworkWorkspace ws, CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
+    {
+        var users = ws.RowRange(rowStart, rowCount);
+        Forward(ws, histories, users, training: false);
+        ws.Logits.AsSpan(0, rowCount * ItemCount).CopyTo(scores);
+    }
+
+    /// <summary>Sum of squared weights (biases excluded), the Mult-DAE penalty's base.</summary>
+    public double WeightSquaredNorm()
+    {
+        double total = 0;
+        foreach (var slot in _weights) total += TensorPrimitives.SumOfSquares(Parameters.View(slot));
+        return total;
+    }
+}
+
+/// <summary>The loss of one batch: multinomial NLL, KL, and the beta it was weighted with.</summary>
+public readonly record struct LossParts(double NegativeLogLikelihood, double Kl, float Beta)
+{
+    public double Total => NegativeLogLikelihood + Beta * Kl;
+}
+
+/// <summary>Standard normal draws from a seeded <see cref="Random"/> (Box-Muller).</summary>
+public static class Gaussian
+{
+    public static double Next(Random rng)
+    {
+        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}

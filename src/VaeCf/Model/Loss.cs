@@ -1,0 +1,75 @@
+using System.Numerics.Tensors;
+
+namespace VaeCf.Model;
+
+/// <summary>
+/// The two terms of the Mult-VAE objective (PROTOCOL.md, "Loss"):
+/// mean_u [ -sum_i x_ui log_softmax(logits_u)_i ] + beta * mean_u KL_u.
+/// Each function returns the batch mean of its term and writes the gradient of that mean.
+/// </summary>
+public static class Loss
+{
+    /// <summary>
+    /// Multinomial negative log-likelihood with the log-softmax fused in. On return
+    /// <paramref name="logits"/> holds d(loss)/d(logits) = (softmax * sum_i x_ui - x_u) / rows,
+    /// so the batch x items buffer is traversed three times and never copied.
+    /// </summary>
+    /// <param name="logits">[rows x items]; overwritten with the gradient.</param>
+    /// <param name="clickPointers">Row r's clicks are clickColumns[clickPointers[r]..clickPointers[r+1]].</param>
+    /// <param name="clickValues">Click weights; empty means every click counts 1.</param>
+    /// <param name="rowLosses">Per-row negative log-likelihood (not divided by rows).</param>
+    public static void MultinomialNll(Span<float> logits, int rows, int items, ReadOnlySpan<int> clickPointers,
+        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses)
+    {
+        for (int r = 0; r < rows; r++)
+            rowLosses[r] = MultinomialNllRow(logits.Slice(r * items, items), clickPointers[r], clickPointers[r + 1],
+                clickColumns, clickValues, 1f / rows);
+    }
+
+    public static double MultinomialNllRow(Span<float> row, int clickStart, int clickEnd, ReadOnlySpan<int> clickColumns,
+        ReadOnlySpan<float> clickValues, float scale)
+    {
+        float max = TensorPrimitives.Max(row);
+        double clickedLogits = 0, clickTotal = 0;
+        for (int e = clickStart; e < clickEnd; e++)
+        {
+            float x = clickValues.IsEmpty ? 1f : clickValues[e];
+            clickedLogits += (double)x * (row[clickColumns[e]] - max);
+            clickTotal += x;
+        }
+        TensorPrimitives.Subtract(row, max, row);
+        TensorPrimitives.Exp(row, row);
+        double sumExp = TensorPrimitives.Sum(row);
+        double logSumExp = Math.Log(sumExp);
+        // -sum x (l - max - log sum exp(l - max))
+        double nll = clickTotal * logSumExp - clickedLogits;
+        TensorPrimitives.Multiply(row, (float)(scale * clickTotal / sumExp), row);
+        for (int e = clickStart; e < clickEnd; e++)
+            row[clickColumns[e]] -= scale * (clickValues.IsEmpty ? 1f : clickValues[e]);
+        return nll;
+    }
+
+    /// <summary>
+    /// KL(q(z|x) || N(0, I)) = sum_k 0.5 (-logvar + exp(logvar) + mu^2 - 1) per row. Adds
+    /// weight * d(mean KL) to <paramref name="dMu"/> and <paramref name="dLogVar"/> (rows x latent,
+    /// with the given row stride) and returns the unweighted batch mean.
+    /// </summary>
+    public static double GaussianKl(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, int stride, int rows, int latent,
+        Span<float> dMu, Span<float> dLogVar, float weight)
+    {
+        double total = 0;
+        float scale = weight / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * stride;
+            for (int k = 0; k < latent; k++)
+            {
+                float m = mu[o + k], lv = logVar[o + k], ev = MathF.Exp(lv);
+                total += 0.5 * (-lv + ev + (double)m * m - 1);
+                dMu[o + k] += scale * m;
+                dLogVar[o + k] += scale * 0.5f * (ev - 1f);
+            }
+        }
+        return rows == 0 ? 0 : total / rows;
+    }
+}

@@ -1,0 +1,64 @@
+namespace VaeCf.Model;
+
+public enum ModelKind { MultVae, MultDae }
+
+/// <summary>
+/// Architecture of a Mult-VAE / Mult-DAE, in the paper's terms. <see cref="PDims"/> are the
+/// decoder's hidden sizes from the latent code outwards, without the item count (the paper's
+/// p_dims minus its last entry); <see cref="QDims"/> the encoder's from the input inwards, without
+/// the item count, mirrored from PDims when null.
+/// </summary>
+public sealed record ModelConfig
+{
+    public ModelKind Kind { get; init; } = ModelKind.MultVae;
+    public int ItemCount { get; init; }
+    public int[] PDims { get; init; } = [200, 600];
+    public int[]? QDims { get; init; }
+    /// <summary>Drop probability on the normalized input (the paper keeps 0.5).</summary>
+    public float InputDropout { get; init; } = 0.5f;
+    /// <summary>Drop probability on every hidden activation except the latent code (0 = off).</summary>
+    public float HiddenDropout { get; init; }
+
+    public static ModelConfig Default(ModelKind kind, int itemCount) => kind == ModelKind.MultVae
+        ? new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200, 600] }
+        : new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200] };
+
+    public int[] EffectiveQDims => QDims ?? PDims.Reverse().ToArray();
+
+    public int LatentSize => PDims[0];
+
+    /// <summary>Every dense layer's (inputs, outputs), encoder first. Layer 0 reads the sparse input.</summary>
+    public IReadOnlyList<(int Inputs, int Outputs)> LayerShapes()
+    {
+        var q = EffectiveQDims;
+        var shapes = new List<(int, int)>();
+        int previous = ItemCount;
+        for (int i = 0; i < q.Length; i++)
+        {
+            bool last = i == q.Length - 1;
+            // The VAE's last encoder layer emits mean and log-variance side by side.
+            int outputs = last && Kind == ModelKind.MultVae ? 2 * q[i] : q[i];
+            shapes.Add((previous, outputs));
+            previous = q[i];
+        }
+        for (int i = 1; i < PDims.Length; i++) { shapes.Add((previous, PDims[i])); previous = PDims[i]; }
+        shapes.Add((previous, ItemCount));
+        return shapes;
+    }
+
+    public int EncoderLayerCount => EffectiveQDims.Length;
+
+    /// <summary>Throws a <see cref="VaeCfException"/> naming the field when the architecture is impossible.</summary>
+    public void Validate()
+    {
+        if (ItemCount <= 0) throw new VaeCfException($"ItemCount must be positive, got {ItemCount}.");
+        if (PDims is null || PDims.Length == 0) throw new VaeCfException("p_dims needs at least one hidden size (e.g. 200,600).");
+        if (PDims.Any(d => d <= 0)) throw new VaeCfException($"p_dims sizes must be positive, got [{string.Join(", ", PDims)}].");
+        var q = EffectiveQDims;
+        if (q.Length == 0 || q.Any(d => d <= 0)) throw new VaeCfException($"q_dims sizes must be positive, got [{string.Join(", ", q)}].");
+        if (q[^1] != PDims[0])
+            throw new VaeCfException($"The encoder's last size (q_dims ends with {q[^1]}) must equal the latent size (p_dims starts with {PDims[0]}).");
+        if (InputDropout is < 0f or >= 1f || float.IsNaN(InputDropout)) throw new VaeCfException($"Input dropout must be in [0, 1), got {InputDropout}.");
+        if (HiddenDropout is < 0f or >= 1f || float.IsNaN(HiddenDropout)) throw new VaeCfException($"Hidden dropout must be in [0, 1), got {HiddenDropout}.");
+    }
+}

@@ -1,0 +1,143 @@
+using VaeCf.Data;
+
+namespace VaeCf.Model;
+
+/// <summary>
+/// Everything one forward/backward pass writes, sized once for a maximum batch so the training
+/// loop allocates nothing per batch. Not thread-safe: one workspace per concurrent caller.
+/// </summary>
+public sealed class NetworkWorkspace
+{
+    public int MaxRows { get; }
+    public int Rows { get; internal set; }
+    public bool Training { get; internal set; }
+
+    /// <summary>Per layer, rows x outputs: after the activation (tanh), before dropout.</summary>
+    internal float[][] Activations { get; }
+    /// <summary>Per layer, the activation after hidden dropout (null where no dropout applies).</summary>
+    internal float[]?[] Dropped { get; }
+    internal float[]?[] DropMasks { get; }
+    internal float[] Code { get; }
+    internal float[] Noise { get; }
+    internal float[] CodeGradient { get; }
+    internal float[] GradientA { get; }
+    internal float[] GradientB { get; }
+    internal double[] RowLosses { get; }
+
+    /// <summary>rows x items logits after <see cref="AutoencoderNetwork.Forward"/>; the loss gradient after ComputeLoss.</summary>
+    public float[] Logits => Activations[^1];
+
+    internal int[] InputPointers { get; }
+    internal int[] InputColumns { get; private set; } = new int[1024];
+    internal float[] InputValues { get; private set; } = new float[1024];
+    internal int[] TargetPointers { get; }
+    internal int[] TargetColumns { get; private set; } = new int[1024];
+    private float[] _targetValues = new float[1024];
+    internal ReadOnlySpan<float> TargetValues => _targetsBinary ? ReadOnlySpan<float>.Empty : _targetValues;
+    private bool _targetsBinary = true;
+
+    internal List<int> TouchedInputRows { get; } = new();
+    private readonly bool[] _touched;
+    private readonly int[] _rowRange;
+
+    internal NetworkWorkspace(AutoencoderNetwork network, int maxRows)
+    {
+        if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows), "A workspace needs room for at least one row.");
+        MaxRows = maxRows;
+        var shapes = network.Shapes;
+        Activations = shapes.Select(s => new float[(long)maxRows * s.Outputs]).ToArray();
+        Dropped = new float[]?[shapes.Count];
+        DropMasks = new float[]?[shapes.Count];
+        for (int l = 0; l < shapes.Count; l++)
+            if (network.UsesHiddenDropout(l))
+            {
+                Dropped[l] = new float[maxRows * shapes[l].Outputs];
+                DropMasks[l] = new float[maxRows * shapes[l].Outputs];
+            }
+        int latent = network.Config.LatentSize;
+        Code = new float[maxRows * latent];
+        Noise = new float[maxRows * latent];
+        CodeGradient = new float[maxRows * 2 * latent];
+        int widest = shapes.Skip(1).Select(s => s.Inputs).DefaultIfEmpty(1).Max();
+        GradientA = new float[maxRows * widest];
+        GradientB = new float[maxRows * widest];
+        RowLosses = new double[maxRows];
+        InputPointers = new int[maxRows + 1];
+        TargetPointers = new int[maxRows + 1];
+        _touched = new bool[network.ItemCount];
+        _rowRange = new int[maxRows];
+    }
+
+    /// <summary>The row indices [start, start + count) as a span, without allocating.</summary>
+    public ReadOnlySpan<int> RowRange(int start, int count)
+    {
+        for (int i = 0; i < count; i++) _rowRange[i] = start + i;
+        return _rowRange.AsSpan(0, count);
+    }
+
+    /// <summary>
+    /// Builds the sparse input: each row L2-normalized (an empty row stays empty instead of
+    /// dividing by zero), then inverted dropout with drop probability <paramref name="dropout"/>.
+    /// </summary>
+    internal void LoadInput(CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, Random? rng)
+    {
+        int total = 0;
+        foreach (int u in users) total += clicks.RowLength(u);
+        if (InputColumns.Length < total) { InputColumns = new int[total * 2]; InputValues = new float[total * 2]; }
+        float keepScale = 1f / (1f - dropout);
+        int n = 0;
+        for (int r = 0; r < users.Length; r++)
+        {
+            int u = users[r];
+            InputPointers[r] = n;
+            var cols = clicks.RowIndices(u);
+            var vals = clicks.RowValues(u);
+            double squares = 0;
+            if (vals.IsEmpty) squares = cols.Length;
+            else foreach (float v in vals) squares += (double)v * v;
+            if (squares == 0) continue;
+            float inverseNorm = (float)(1.0 / Math.Sqrt(squares));
+            for (int e = 0; e < cols.Length; e++)
+            {
+                if (dropout > 0f && rng!.NextSingle() < dropout) continue;
+                InputColumns[n] = cols[e];
+                InputValues[n] = (vals.IsEmpty ? 1f : vals[e]) * inverseNorm * (dropout > 0f ? keepScale : 1f);
+                n++;
+            }
+        }
+        InputPointers[users.Length] = n;
+    }
+
+    internal void LoadTargets(CsrMatrix targets, ReadOnlySpan<int> users)
+    {
+        int total = 0;
+        foreach (int u in users) total += targets.RowLength(u);
+        if (TargetColumns.Length < total) { TargetColumns = new int[total * 2]; _targetValues = new float[total * 2]; }
+        _targetsBinary = targets.Values is null;
+        int n = 0;
+        for (int r = 0; r < users.Length; r++)
+        {
+            TargetPointers[r] = n;
+            var cols = targets.RowIndices(users[r]);
+            cols.CopyTo(TargetColumns.AsSpan(n));
+            if (!_targetsBinary) targets.RowValues(users[r]).CopyTo(_targetValues.AsSpan(n));
+            n += cols.Length;
+        }
+        TargetPointers[users.Length] = n;
+    }
+
+    internal void RememberTouchedInputRows()
+    {
+        for (int e = 0; e < InputPointers[Rows]; e++)
+        {
+            int item = InputColumns[e];
+            if (!_touched[item]) { _touched[item] = true; TouchedInputRows.Add(item); }
+        }
+    }
+
+    internal void ForgetTouchedInputRows()
+    {
+        foreach (int item in TouchedInputRows) _touched[item] = false;
+        TouchedInputRows.Clear();
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Split;
+
+namespace VaeCf.Training;
+
+/// <summary>Raised when the loss stops being a number; the best model found so far is kept.</summary>
+public sealed class TrainingDivergedException(string message) : VaeCfException(message);
+
+public sealed class TrainingResult
+{
+    public required AutoencoderNetwork Network { get; init; }
+    public required IReadOnlyList<EpochRecord> History { get; init; }
+    /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
+    public int BestEpoch { get; init; }
+    public EvaluationResult? BestValidation { get; init; }
+    public EvaluationResult? Test { get; init; }
+    public double TrainingSeconds { get; init; }
+    public bool StoppedEarly { get; init; }
+    public bool Cancelled { get; init; }
+    public string? StopReason { get; init; }
+}
+
+/// <summary>
+/// The paper's training procedure: shuffled mini-batches, Adam, beta annealing, validation
+/// NDCG@100 after each epoch, the best model kept and finally evaluated on the test users.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainingOptions _options;
+    private readonly ITrainingObserver _observer;
+
+    public Trainer(TrainingOptions options, ITrainingObserver? observer = null)
+    {
+        options.Validate();
+        _options = options;
+        _observer = observer ?? new NullObserver();
+    }
+
+    private sealed class NullObserver : ITrainingObserver;
+
+    public static float DefaultWeightDecay(ModelKind kind, int batchSize) => kind == ModelKind.MultDae ? 0.01f / batchSize : 0f;
+
+    public TrainingResult Train(SplitDataset data, ModelConfig config, CancellationToken cancellation = default)
+    {
+        if (config.ItemCount != data.ItemCount) config = config with { ItemCount = data.ItemCount };
+        config.Validate();
+        if (data.Train.Rows == 0) throw new VaeCfException("The training split has no users.");
+        var gemm = new GemmEngine(_options.Threads);
+        var network = new AutoencoderNetwork(config, gemm);
+        network.Initialize(_options.Seed);
+        return Train(network, data, cancellation);
+    }
+
+    /// <summary>Trains an already initialized network in place.</summary>
+    public TrainingResult Train(AutoencoderNetwork network, SplitDataset data, CancellationToken cancellation = default)
+    {
+        var o = _options;
+        var train = data.Train;
+        int users = train.Rows;
+        int batch = Math.Min(o.BatchSize, users);
+        int batchesPerEpoch = (users + o.BatchSize - 1) / o.BatchSize;
+        var beta = BetaSchedule.From(o, batchesPerEpoch);
+        float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize);
+        var optimizer = new AdamOptimizer(network.Parameters, o.Optimizer, o.LearningRate, decay, network.Gemm.Threads);
+        var workspace = network.CreateWorkspace(batch);
+        var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads);
+        var rng = new Random(o.Seed);
+        var order = Enumerable.Range(0, users).ToArray();
+        var best = (float[])network.Parameters.Values.Clone();
+        var lrPlateau = new PlateauTracker(o.LrMonitor);
+        var stopPlateau = new PlateauTracker(o.EarlyStopMonitor);
+        var history = new List<EpochRecord>();
+        double bestNdcg = double.NegativeInfinity;
+        int bestEpoch = 0;
+        EvaluationResult? bestValidation = null;
+        long updates = 0;
+        bool stoppedEarly = false, cancelled = false;
+        string? stopReason = null;
+        bool hasValidation = data.Validation.UserCount > 0;
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 1; epoch <= o.Epochs && !cancelled; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            rng.Shuffle(order);
+            _observer.OnEpochStart(epoch, batchesPerEpoch);
+            double lossSum = 0;
+            int lossRows = 0;
+            float epochBeta = 0;
+            for (int b = 0; b < batchesPerEpoch; b++)
+            {
+                if (cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
+                int start = b * o.BatchSize, count = Math.Min(o.BatchSize, users - start);
+                var rows = order.AsSpan(start, count);
+                epochBeta = network.IsVariational ? beta.At(updates) : 0f;
+                network.Forward(workspace, train, rows, training: true, rng);
+                var loss = network.ComputeLoss(workspace, train, rows, epochBeta);
+                network.Backward(workspace);
+                double weightSquares = optimizer.Step(network.Gradients);
+                updates++;
+                double total = loss.Total + (o.Optimizer == OptimizerKind.Adam ? decay * weightSquares : 0);
+                if (!double.IsFinite(total))
+                {
+                    network.Parameters.Values.AsSpan().Clear();
+                    best.CopyTo(network.Parameters.Values, 0);
+                    throw new TrainingDivergedException(
+                        $"The training loss became {total} at epoch {epoch}, batch {b + 1}: lower the learning rate (now {optimizer.LearningRate}) or check the data.");
+                }
+                lossSum += total * count;
+                lossRows += count;
+                _observer.OnBatch(epoch, b + 1, batchesPerEpoch, total);
+            }
+            if (lossRows == 0) break;
+
+            bool evaluate = hasValidation && (epoch % o.EvaluateEvery == 0 || epoch == o.Epochs || cancelled);
+            double valLoss = double.NaN;
+            EvaluationResult? validation = null;
+            bool isBest = false;
+            if (evaluate)
+            {
+                _observer.OnEvaluationStart(epoch);
+                validation = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
+                valLoss = ValidationLoss(network, data.Validation.FoldIn, epochBeta);
+                double ndcg = validation.Get(MetricKind.Ndcg, 100).Mean;
+                if (ndcg > bestNdcg || bestValidation is null)
+                {
+                    bestNdcg = ndcg; bestEpoch = epoch; bestValidation = validation; isBest = true;
+                    network.Parameters.Values.CopyTo(best, 0);
+                }
+                double lrValue = o.LrMonitor == MonitoredMetric.Ndcg ? ndcg : valLoss;
+                if (o.LrPatience > 0 && !lrPlateau.Observe(lrValue) && lrPlateau.BadEvaluations > o.LrPatience)
+                {
+                    optimizer.LearningRate *= o.LrFactor;
+                    lrPlateau.ResetCount();
+                }
+                double stopValue = o.EarlyStopMonitor == MonitoredMetric.Ndcg ? ndcg : valLoss;
+                if (o.EarlyStopPatience > 0 && !stopPlateau.Observe(stopValue) && stopPlateau.BadEvaluations >= o.EarlyStopPatience)
+                {
+                    stoppedEarly = true;
+                    stopReason = $"no improvement of validation {(o.EarlyStopMonitor == MonitoredMetric.Ndcg ? "NDCG@100" : "loss")} in {o.EarlyStopPatience} evaluations";
+                }
+            }
+            else if (!hasValidation)
+            {
+                // Without validation users the last epoch is the one kept.
+                network.Parameters.Values.CopyTo(best, 0);
+                bestEpoch = epoch; isBest = true;
+            }
+            var record = new EpochRecord(epoch, epochBeta, lossSum / lossRows, valLoss,
+                validation?.Get(MetricKind.Ndcg, 100).Mean ?? double.NaN,
+                validation?.Get(MetricKind.Recall, 20).Mean ?? double.NaN,
+                validation?.Get(MetricKind.Recall, 50).Mean ?? double.NaN,
+                optimizer.LearningRate, epochClock.Elapsed.TotalSeconds, isBest);
+            history.Add(record);
+            _observer.OnEpochEnd(record);
+            if (stoppedEarly) break;
+        }
+
+        double trainingSeconds = clock.Elapsed.TotalSeconds;
+        best.CopyTo(network.Parameters.Values, 0);
+        EvaluationResult? test = data.Test.UserCount > 0 ? evaluator.Evaluate(network, data.Test.FoldIn, data.Test.Targets) : null;
+        return new TrainingResult
+        {
+            Network = network,
+            History = history,
+            BestEpoch = bestEpoch,
+            BestValidation = bestValidation,
+            Test = test,
+            TrainingSeconds = trainingSeconds,
+            StoppedEarly = stoppedEarly,
+            Cancelled = cancelled,
+            StopReason = stopReason,
+        };
+    }
+
+    /// <summary>The training objective (NLL + beta * KL) on held-out fold-in histories, without dropout and with z = mu.</summary>
+    public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = 1000)
+    {
+        if (foldIn.Rows == 0) return double.NaN;
+        var ws = network.CreateWorkspace(Math.Min(batchSize, foldIn.Rows));
+        double total = 0;
+        for (int start = 0; start < foldIn.Rows; start += ws.MaxRows)
+        {
+            int count = Math.Min(ws.MaxRows, foldIn.Rows - start);
+            var rows = ws.RowRange(start, count);
+            network.Forward(ws, foldIn, rows, training: false);
+            total += network.ComputeLoss(ws, foldIn, rows, beta).Total * count;
+        }
+        return total / foldIn.Rows;
+    }
+}
