@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VaeCf.Model;
 
 public enum ModelKind { MultVae, MultDae }
@@ -23,8 +25,10 @@ public sealed record ModelConfig
         ? new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200, 600] }
         : new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200] };
 
+    [JsonIgnore]
     public int[] EffectiveQDims => QDims ?? PDims.Reverse().ToArray();
 
+    [JsonIgnore]
     public int LatentSize => PDims[0];
 
     /// <summary>Every dense layer's (inputs, outputs), encoder first. Layer 0 reads the sparse input.</summary>
@@ -46,6 +50,7 @@ public sealed record ModelConfig
         return shapes;
     }
 
+    [JsonIgnore]
     public int EncoderLayerCount => EffectiveQDims.Length;
 
     /// <summary>Throws a <see cref="VaeCfException"/> naming the field when the architecture is impossible.</summary>
