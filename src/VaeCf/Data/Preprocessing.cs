@@ -1,0 +1,163 @@
+using System.Globalization;
+
+namespace VaeCf.Data;
+
+/// <summary>Binarization and activity filters (PROTOCOL.md steps 2-3).</summary>
+public sealed record PreprocessOptions
+{
+    /// <summary>Keep events with rating strictly greater than this; null keeps every event (Amazon 5-core).</summary>
+    public float? RatingThreshold { get; init; } = 3.5f;
+    /// <summary>Users with fewer remaining events are dropped (original: 5).</summary>
+    public int MinUserCount { get; init; } = 5;
+    /// <summary>Items with fewer remaining events are dropped (original: 0, i.e. no item filter).</summary>
+    public int MinItemCount { get; init; }
+
+    public void Validate()
+    {
+        if (RatingThreshold is float t && !float.IsFinite(t)) throw new VaeCfException($"The rating threshold must be a finite number, got {t}.");
+        if (MinUserCount < 0) throw new VaeCfException($"The minimum events per user must be 0 or more, got {MinUserCount}.");
+        if (MinItemCount < 0) throw new VaeCfException($"The minimum events per item must be 0 or more, got {MinItemCount}.");
+    }
+
+    public string Describe() =>
+        $"rating {(RatingThreshold is float t ? $"> {t.ToString(CultureInfo.InvariantCulture)}" : "any (no threshold)")}, users with >= {MinUserCount} events, items with >= {MinItemCount} events";
+}
+
+/// <summary>
+/// Unique binary (user, item) events after preprocessing, in the order of the input file.
+/// <see cref="EventUsers"/>[e] indexes <see cref="UserIds"/>; <see cref="EventItems"/>[e] indexes <see cref="ItemIds"/>.
+/// </summary>
+public sealed class BinaryInteractions
+{
+    /// <summary>Surviving users sorted by id (numerically when both ids are integers), so a split does not depend on file order.</summary>
+    public required string[] UserIds { get; init; }
+    /// <summary>Surviving items in order of first appearance.</summary>
+    public required string[] ItemIds { get; init; }
+    public required int[] EventUsers { get; init; }
+    public required int[] EventItems { get; init; }
+
+    public int Count => EventUsers.Length;
+}
+
+/// <summary>What preprocessing removed, step by step.</summary>
+public sealed record PreprocessReport
+{
+    public required PreprocessOptions Options { get; init; }
+    public long RawEvents { get; init; }
+    public long RawUsers { get; init; }
+    public long RawItems { get; init; }
+    public long BelowThreshold { get; init; }
+    public long DuplicatesMerged { get; init; }
+    public long ItemsRemoved { get; init; }
+    public long UsersRemoved { get; init; }
+    public long EventsRemovedByFilters { get; init; }
+    public long Events { get; init; }
+    public long Users { get; init; }
+    public long Items { get; init; }
+}
+
+public static class Preprocessor
+{
+    /// <summary>
+    /// In the original notebook's order: binarize by threshold, then the item filter, then the user filter
+    /// (each applied once, not iterated to a fixed point). Duplicate (user, item) pairs left after the
+    /// threshold are merged before counting, so a re-rated item counts once towards the minimums.
+    /// </summary>
+    public static BinaryInteractions Run(InteractionLog log, PreprocessOptions options, out PreprocessReport report)
+    {
+        options.Validate();
+        int n = log.Count;
+        var users = new List<int>(n);
+        var items = new List<int>(n);
+        var seen = new HashSet<long>(n);
+        long belowThreshold = 0, duplicates = 0;
+        for (int e = 0; e < n; e++)
+        {
+            if (options.RatingThreshold is float t && !(log.Ratings[e] > t)) { belowThreshold++; continue; }
+            int u = log.Users[e], i = log.Items[e];
+            if (!seen.Add(((long)u << 32) | (uint)i)) { duplicates++; continue; }
+            users.Add(u);
+            items.Add(i);
+        }
+        seen.Clear();
+        seen.TrimExcess();
+
+        var keepItem = new bool[log.ItemIds.Count];
+        if (options.MinItemCount > 0)
+        {
+            var itemCounts = new int[log.ItemIds.Count];
+            foreach (int i in items) itemCounts[i]++;
+            for (int i = 0; i < keepItem.Length; i++) keepItem[i] = itemCounts[i] >= options.MinItemCount;
+        }
+        else Array.Fill(keepItem, true);
+
+        var userCounts = new int[log.UserIds.Count];
+        for (int e = 0; e < users.Count; e++)
+            if (keepItem[items[e]]) userCounts[users[e]]++;
+        var keepUser = new bool[log.UserIds.Count];
+        for (int u = 0; u < keepUser.Length; u++) keepUser[u] = userCounts[u] > 0 && userCounts[u] >= options.MinUserCount;
+
+        // Renumber survivors: users by sorted id, items by first appearance among kept events.
+        var userOrder = Enumerable.Range(0, keepUser.Length).Where(u => keepUser[u]).ToArray();
+        Array.Sort(userOrder, (a, b) => NaturalIdComparer.Instance.Compare(log.UserIds[a], log.UserIds[b]));
+        var newUser = new int[keepUser.Length];
+        Array.Fill(newUser, -1);
+        for (int k = 0; k < userOrder.Length; k++) newUser[userOrder[k]] = k;
+
+        var newItem = new int[keepItem.Length];
+        Array.Fill(newItem, -1);
+        var itemIds = new List<string>();
+        var eventUsers = new List<int>(users.Count);
+        var eventItems = new List<int>(users.Count);
+        for (int e = 0; e < users.Count; e++)
+        {
+            int u = users[e], i = items[e];
+            if (!keepItem[i] || !keepUser[u]) continue;
+            if (newItem[i] < 0) { newItem[i] = itemIds.Count; itemIds.Add(log.ItemIds[i]); }
+            eventUsers.Add(newUser[u]);
+            eventItems.Add(newItem[i]);
+        }
+
+        report = new PreprocessReport
+        {
+            Options = options,
+            RawEvents = n,
+            RawUsers = log.UserIds.Count,
+            RawItems = log.ItemIds.Count,
+            BelowThreshold = belowThreshold,
+            DuplicatesMerged = duplicates,
+            ItemsRemoved = options.MinItemCount > 0 ? keepItem.Count(k => !k) : 0,
+            UsersRemoved = keepUser.Count(k => !k),
+            EventsRemovedByFilters = users.Count - eventUsers.Count,
+            Events = eventUsers.Count,
+            Users = userOrder.Length,
+            Items = itemIds.Count,
+        };
+        if (eventUsers.Count == 0)
+            throw new VaeCfException(
+                $"No events survive preprocessing ({options.Describe()}): {n:N0} events read, {n - belowThreshold:N0} pass the rating threshold, " +
+                $"{users.Count:N0} after merging duplicates, 0 after the user/item minimums. Lower the threshold (or use none) or the minimum counts.");
+        return new BinaryInteractions
+        {
+            UserIds = userOrder.Select(u => log.UserIds[u]).ToArray(),
+            ItemIds = itemIds.ToArray(),
+            EventUsers = eventUsers.ToArray(),
+            EventItems = eventItems.ToArray(),
+        };
+    }
+}
+
+/// <summary>Orders ids numerically when both are integers (as pandas sorts MovieLens' integer ids), otherwise ordinally.</summary>
+public sealed class NaturalIdComparer : IComparer<string>
+{
+    public static NaturalIdComparer Instance { get; } = new();
+
+    public int Compare(string? x, string? y)
+    {
+        bool xNum = long.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out long a);
+        bool yNum = long.TryParse(y, NumberStyles.Integer, CultureInfo.InvariantCulture, out long b);
+        if (xNum && yNum) return a.CompareTo(b);
+        if (xNum != yNum) return xNum ? -1 : 1;
+        return string.CompareOrdinal(x, y);
+    }
+}
