@@ -22,5 +22,6 @@ public static class CliSetup
             return 1;
         });
         // Commands register here, one line each.
+        config.AddCommand<Commands.PrepareCommand>("prepare").WithDescription("Preprocess and split raw interactions into the original notebook's layout.");
     }
 }
