@@ -49,12 +49,13 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
     {
         if (!_headerWritten)
         {
-            _console.MarkupLine("[grey]epoch   beta    train loss  val loss    NDCG@100  R@20     R@50     lr        s/epoch[/]");
+            _console.MarkupLine("[grey]epoch  beta    loss      val loss  NDCG@100 R@20   R@50   lr       s[/]");
             _headerWritten = true;
         }
-        string Num(double v, string format) => double.IsNaN(v) ? "-".PadRight(format == "F4" ? 6 : 8) : v.ToString(format, CultureInfo.InvariantCulture);
+        static string Num(double v, string format, int width) =>
+            (double.IsNaN(v) ? "-" : v.ToString(format, CultureInfo.InvariantCulture)).PadRight(width);
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{r.Epoch,5}   {r.Beta,-7:F4} {r.TrainLoss,-11:F3} {Num(r.ValidationLoss, "F3"),-11} {Num(r.Ndcg100, "F4"),-9} {Num(r.Recall20, "F4"),-8} {Num(r.Recall50, "F4"),-8} {r.LearningRate,-9:G3} {r.Seconds:F2}");
+            $"{r.Epoch,5}  {r.Beta,-7:F4} {Num(r.TrainLoss, "F2", 9)} {Num(r.ValidationLoss, "F2", 9)} {Num(r.Ndcg100, "F4", 8)} {Num(r.Recall20, "F4", 6)} {Num(r.Recall50, "F4", 6)} {r.LearningRate,-8:G3} {r.Seconds:F2}");
         _console.MarkupLine(r.IsBest ? $"{Markup.Escape(line)} [green]*[/]" : Markup.Escape(line));
     }
 }

@@ -81,4 +81,33 @@ public sealed class CsrMatrix
         foreach (int c in ColumnIndices) counts[c]++;
         return counts;
     }
+
+    /// <summary>
+    /// Re-indexes columns through <paramref name="map"/> (old column -> new column, or -1 to drop),
+    /// for moving a dataset onto a model's item vocabulary. Rows stay sorted and unique.
+    /// </summary>
+    public CsrMatrix RemapColumns(ReadOnlySpan<int> map, int newColumns, out long dropped)
+    {
+        if (map.Length != Columns) throw new ArgumentException($"Map has {map.Length} entries for {Columns} columns.", nameof(map));
+        var pointers = new int[Rows + 1];
+        var indices = new List<int>(NonZeros);
+        var values = Values is null ? null : new List<float>(NonZeros);
+        var row = new List<(int Column, float Value)>();
+        dropped = 0;
+        for (int r = 0; r < Rows; r++)
+        {
+            row.Clear();
+            for (int e = RowPointers[r]; e < RowPointers[r + 1]; e++)
+            {
+                int c = map[ColumnIndices[e]];
+                if (c < 0) { dropped++; continue; }
+                if ((uint)c >= (uint)newColumns) throw new ArgumentOutOfRangeException(nameof(map), $"Map sends column {ColumnIndices[e]} to {c}, outside [0, {newColumns}).");
+                row.Add((c, ValueAt(e)));
+            }
+            row.Sort((a, b) => a.Column.CompareTo(b.Column));
+            foreach (var (c, v) in row) { indices.Add(c); values?.Add(v); }
+            pointers[r + 1] = indices.Count;
+        }
+        return new CsrMatrix(Rows, newColumns, pointers, indices.ToArray(), values?.ToArray());
+    }
 }
