@@ -22,6 +22,8 @@ public static class DatasetLoader
     /// <summary>Raw files looked for, in this order, when the path is a folder that is not already split.</summary>
     public static readonly string[] RawFileNames = ["ratings.csv", "ratings.dat", "u.data"];
 
+    public static SplitDataset Load(string path, PrepareOptions options) => Load(path, options, out _);
+
     /// <summary>
     /// A folder in the original layout (unique_sid.txt + train.csv) is read as it is; a raw ratings file,
     /// or a folder holding ratings.csv / ratings.dat / u.data, is read, preprocessed and split in memory.

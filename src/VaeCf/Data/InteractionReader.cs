@@ -123,7 +123,9 @@ public static class InteractionReader
         string[] firstFields = first.Split(sep).Select(f => f.Trim().Trim('"')).ToArray();
 
         bool anyName = new[] { options.UserColumn, options.ItemColumn, options.RatingColumn, options.TimestampColumn }.Any(c => c?.Name is not null);
-        bool hasHeader = options.HasHeader ?? (anyName || LooksLikeHeader(firstFields, options.RatingColumn));
+        // Positional defaults (user, item, rating, timestamp = 0, 1, 2, 3) only when no column was chosen at all.
+        bool positionalDefaults = !options.HasAnyColumn;
+        bool hasHeader = options.HasHeader ?? (anyName || LooksLikeHeader(firstFields, options.RatingColumn ?? (positionalDefaults ? ColumnSelector.ByIndex(2) : null)));
         if (anyName && !hasHeader)
             throw new VaeCfException($"Columns chosen by name need a header line, but '{path}' is read without one; choose columns by 0-based index.");
 
@@ -133,7 +135,7 @@ public static class InteractionReader
         {
             if (given is not null) return given;
             if (hasHeader) return FindName(firstFields, names) is string found ? ColumnSelector.ByName(found) : null;
-            return firstFields.Length > fallbackIndex ? ColumnSelector.ByIndex(fallbackIndex) : null;
+            return positionalDefaults && firstFields.Length > fallbackIndex ? ColumnSelector.ByIndex(fallbackIndex) : null;
         }
 
         if (hasHeader && options.UserColumn is null && FindName(firstFields, UserNames) is null)
@@ -145,13 +147,9 @@ public static class InteractionReader
             PickOptional(options.RatingColumn, RatingNames, 2), PickOptional(options.TimestampColumn, TimestampNames, 3));
     }
 
-    /// <summary>A first line is a header when its rating field (or, without one, any field) is not a number.</summary>
-    private static bool LooksLikeHeader(string[] fields, ColumnSelector? rating)
-    {
-        if (rating?.Index is int r && r < fields.Length) return !IsNumber(fields[r]);
-        if (fields.Length > 2) return !IsNumber(fields[2]);
-        return fields.All(f => !IsNumber(f));
-    }
+    /// <summary>A first line is a header when its rating field is not a number; without a known rating column there is no telling, so no header.</summary>
+    private static bool LooksLikeHeader(string[] fields, ColumnSelector? rating) =>
+        rating?.Index is int r && r < fields.Length && !IsNumber(fields[r]);
 
     internal static string? FindName(IReadOnlyList<string> header, string[] candidates)
     {

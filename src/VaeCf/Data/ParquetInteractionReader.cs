@@ -81,7 +81,7 @@ internal static class ParquetInteractionReader
 
     private static async Task<string?[]> ReadTextAsync(ParquetRowGroupReader group, DataField field, int rows)
     {
-        if (field.ClrType == typeof(string))
+        if (IsText(field.ClrType))
         {
             var values = new string?[rows];
             await group.ReadAsync(field, values.AsMemory());
@@ -90,6 +90,9 @@ internal static class ParquetInteractionReader
         double?[] numbers = await ReadNumbersAsync(group, field, rows, "");
         return numbers.Select(n => n?.ToString("R", CultureInfo.InvariantCulture)).ToArray();
     }
+
+    // Parquet.Net 6 reports UTF-8 columns as ReadOnlyMemory<char>; both read as strings.
+    private static bool IsText(Type type) => type == typeof(string) || type == typeof(ReadOnlyMemory<char>);
 
     private static async Task<double?[]> ReadNumbersAsync(ParquetRowGroupReader group, DataField field, int rows, string path)
     {
@@ -105,7 +108,7 @@ internal static class ParquetInteractionReader
         if (type == typeof(float)) return await ReadAsync<float>(group, field, rows);
         if (type == typeof(double)) return await ReadAsync<double>(group, field, rows);
         if (type == typeof(decimal)) return await ReadAsync<decimal>(group, field, rows);
-        if (type == typeof(string))
+        if (IsText(type))
         {
             var text = new string?[rows];
             await group.ReadAsync(field, text.AsMemory());

@@ -69,18 +69,14 @@ public static class Preprocessor
         int n = log.Count;
         var users = new List<int>(n);
         var items = new List<int>(n);
-        var seen = new HashSet<long>(n);
-        long belowThreshold = 0, duplicates = 0;
+        long belowThreshold = 0;
         for (int e = 0; e < n; e++)
         {
             if (options.RatingThreshold is float t && !(log.Ratings[e] > t)) { belowThreshold++; continue; }
-            int u = log.Users[e], i = log.Items[e];
-            if (!seen.Add(((long)u << 32) | (uint)i)) { duplicates++; continue; }
-            users.Add(u);
-            items.Add(i);
+            users.Add(log.Users[e]);
+            items.Add(log.Items[e]);
         }
-        seen.Clear();
-        seen.TrimExcess();
+        long duplicates = RemoveDuplicatePairs(users, items, log.UserIds.Count, log.ItemIds.Count);
 
         var keepItem = new bool[log.ItemIds.Count];
         if (options.MinItemCount > 0)
@@ -144,6 +140,46 @@ public static class Preprocessor
             EventUsers = eventUsers.ToArray(),
             EventItems = eventItems.ToArray(),
         };
+    }
+
+    /// <summary>
+    /// Drops every repeat of a (user, item) pair, keeping the first in file order. Events are visited
+    /// user by user with a per-item stamp, which needs O(events) ints rather than a hash set of pairs
+    /// (hundreds of MB on ML-20M).
+    /// </summary>
+    private static long RemoveDuplicatePairs(List<int> users, List<int> items, int userCount, int itemCount)
+    {
+        var start = new int[userCount + 1];
+        foreach (int u in users) start[u + 1]++;
+        for (int u = 0; u < userCount; u++) start[u + 1] += start[u];
+        var byUser = new int[users.Count];
+        var fill = start[..userCount];
+        for (int e = 0; e < users.Count; e++) byUser[fill[users[e]]++] = e;
+
+        var stamp = new int[itemCount];
+        Array.Fill(stamp, -1);
+        var duplicate = new bool[users.Count];
+        long duplicates = 0;
+        for (int u = 0; u < userCount; u++)
+            for (int p = start[u]; p < start[u + 1]; p++)
+            {
+                int e = byUser[p];
+                if (stamp[items[e]] == u) { duplicate[e] = true; duplicates++; }
+                else stamp[items[e]] = u;
+            }
+        if (duplicates == 0) return 0;
+
+        int kept = 0;
+        for (int e = 0; e < users.Count; e++)
+        {
+            if (duplicate[e]) continue;
+            users[kept] = users[e];
+            items[kept] = items[e];
+            kept++;
+        }
+        users.RemoveRange(kept, users.Count - kept);
+        items.RemoveRange(kept, items.Count - kept);
+        return duplicates;
     }
 }
 

@@ -26,7 +26,8 @@ public readonly record struct HeldOutSize
     }
 
     /// <summary>The number of users for a population of <paramref name="totalUsers"/>; a fraction is rounded down, like int(f * n).</summary>
-    public int Resolve(int totalUsers) => Count ?? (int)Math.Floor(Fraction!.Value * totalUsers);
+    public int Resolve(int totalUsers) =>
+        Count ?? (Fraction is double f ? (int)Math.Floor(f * totalUsers) : throw new VaeCfException("A held-out size needs a count or a fraction."));
 
-    public override string ToString() => Count is int c ? c.ToString(CultureInfo.InvariantCulture) : Fraction!.Value.ToString(CultureInfo.InvariantCulture);
+    public override string ToString() => Count?.ToString(CultureInfo.InvariantCulture) ?? Fraction?.ToString(CultureInfo.InvariantCulture) ?? "unset";
 }
