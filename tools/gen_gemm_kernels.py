@@ -6,6 +6,10 @@ def kernel(name, mr, nv, vec, width, fma, load, store, create):
     L.append("    {")
     decl = ", ".join(f"c{i}_{j} = {vec}<float>.Zero" for i in range(mr) for j in range(nv))
     L.append(f"        {vec}<float> {decl};")
+    L.append("        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);")
+    L.append("        // start their loads now so they arrive long before the store phase needs them.")
+    for i in range(mr):
+        L.append(f"        Sse.Prefetch0(c + {i} * ldc); Sse.Prefetch0(c + {i} * ldc + {nv*width-1});")
     L.append("        for (int p = 0; p < kc; p++)")
     L.append("        {")
     for j in range(nv):

@@ -19,6 +19,22 @@ internal static unsafe class GemmKernels
     public static void Avx512_14x32(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)
     {
         Vector512<float> c0_0 = Vector512<float>.Zero, c0_1 = Vector512<float>.Zero, c1_0 = Vector512<float>.Zero, c1_1 = Vector512<float>.Zero, c2_0 = Vector512<float>.Zero, c2_1 = Vector512<float>.Zero, c3_0 = Vector512<float>.Zero, c3_1 = Vector512<float>.Zero, c4_0 = Vector512<float>.Zero, c4_1 = Vector512<float>.Zero, c5_0 = Vector512<float>.Zero, c5_1 = Vector512<float>.Zero, c6_0 = Vector512<float>.Zero, c6_1 = Vector512<float>.Zero, c7_0 = Vector512<float>.Zero, c7_1 = Vector512<float>.Zero, c8_0 = Vector512<float>.Zero, c8_1 = Vector512<float>.Zero, c9_0 = Vector512<float>.Zero, c9_1 = Vector512<float>.Zero, c10_0 = Vector512<float>.Zero, c10_1 = Vector512<float>.Zero, c11_0 = Vector512<float>.Zero, c11_1 = Vector512<float>.Zero, c12_0 = Vector512<float>.Zero, c12_1 = Vector512<float>.Zero, c13_0 = Vector512<float>.Zero, c13_1 = Vector512<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 31);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 31);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 31);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 31);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 31);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 31);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 31);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 31);
+        Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 31);
+        Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 31);
+        Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 31);
+        Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 31);
+        Sse.Prefetch0(c + 12 * ldc); Sse.Prefetch0(c + 12 * ldc + 31);
+        Sse.Prefetch0(c + 13 * ldc); Sse.Prefetch0(c + 13 * ldc + 31);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b + 0);
@@ -138,6 +154,14 @@ internal static unsafe class GemmKernels
     public static void Avx2_6x16(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)
     {
         Vector256<float> c0_0 = Vector256<float>.Zero, c0_1 = Vector256<float>.Zero, c1_0 = Vector256<float>.Zero, c1_1 = Vector256<float>.Zero, c2_0 = Vector256<float>.Zero, c2_1 = Vector256<float>.Zero, c3_0 = Vector256<float>.Zero, c3_1 = Vector256<float>.Zero, c4_0 = Vector256<float>.Zero, c4_1 = Vector256<float>.Zero, c5_0 = Vector256<float>.Zero, c5_1 = Vector256<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 15);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 15);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 15);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 15);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 15);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 15);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b + 0);
