@@ -42,7 +42,7 @@ public sealed record EaseMemoryPlan(int Items, long RequiredBytes, long Availabl
     public bool Fits => FitsInOneArray && RequiredBytes <= AvailableBytes;
 
     public string Describe() =>
-        $"EASE on {Items:N0} items needs about {FormatBytes(RequiredBytes)} (an {Items:N0} x {Items:N0} float32 weight matrix plus scratch); {FormatBytes(AvailableBytes)} is available.";
+        $"EASE on {Items:N0} items needs about {FormatBytes(RequiredBytes)} ({Items:N0} x {Items:N0} float32 weights plus scratch); {FormatBytes(AvailableBytes)} is available.";
 
     internal static string FormatBytes(long bytes) =>
         bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";

@@ -22,8 +22,8 @@ public sealed class NotPositiveDefiniteException : VaeCfException
 /// <summary>
 /// Blocked, multi-threaded Cholesky factorization and inverse of dense symmetric positive definite
 /// float matrices stored row-major n x n, LAPACK style (potrf, trtri, lauum). Nearly all the
-/// n^3 flops go through <see cref="GemmEngine"/>, which supplies the threads and the SIMD;
-/// the O(n^2 * block) remainder is parallelised here over rows or columns. Every output element is
+/// n^3 flops go through <see cref="GemmEngine"/>, which supplies the threads and the SIMD,
+/// including the panel solves (against explicitly inverted diagonal blocks). Every output element is
 /// written by one thread in a fixed order, so results are deterministic for a given engine.
 /// Diagonal blocks are factored and inverted in double precision: that is where float
 /// cancellation would hurt most, and it costs O(n * block^2).
@@ -42,14 +42,25 @@ public static class Cholesky
     public static void Factor(Span<float> matrix, int n, GemmEngine gemm, int blockSize = DefaultBlockSize)
     {
         CheckArguments(matrix, n, gemm, blockSize);
-        var diagonalWork = new double[Math.Min(blockSize, n) * Math.Min(blockSize, n)];
+        int nb = Math.Min(blockSize, n);
+        var blockWork = new double[nb * nb];
+        var blockInverseWork = new double[nb * nb];
+        var diagonalInverse = new float[nb * nb];
+        var panel = new float[(long)(n - nb) * nb];
         for (int j = 0; j < n; j += blockSize)
         {
             int jb = Math.Min(blockSize, n - j);
-            FactorDiagonalBlock(matrix, n, j, jb, diagonalWork);
-            int trailingStart = j + jb;
-            if (trailingStart == n) break;
-            SolvePanel(matrix, n, j, jb, gemm.Threads);
+            FactorDiagonalBlock(matrix, n, j, jb, blockWork);
+            int trailingStart = j + jb, trailing = n - trailingStart;
+            if (trailing == 0) break;
+
+            // Panel solve X := X L11^-T as a GEMM against L11^-1 (inverted in double): twice the
+            // flops of substitution, but on the fast kernel instead of short serial dot products.
+            InvertLowerBlock(matrix[(j * n + j)..], n, diagonalInverse, jb, jb, blockWork, blockInverseWork, j);
+            Span<float> copy = panel.AsSpan(0, trailing * jb);
+            for (int r = 0; r < trailing; r++) matrix.Slice((trailingStart + r) * n + j, jb).CopyTo(copy.Slice(r * jb, jb));
+            gemm.Multiply(Transpose.No, Transpose.Yes, trailing, jb, jb, 1f, copy, jb,
+                diagonalInverse, jb, 0f, matrix[(trailingStart * n + j)..], n);
 
             // SYRK on the trailing lower triangle, one block row at a time so no flops are spent
             // above the diagonal beyond the diagonal blocks themselves.
@@ -83,7 +94,7 @@ public static class Cholesky
         for (int j = (n - 1) / blockSize * blockSize; j >= 0; j -= blockSize)
         {
             int jb = Math.Min(blockSize, n - j);
-            InvertDiagonalBlock(lower, n, j, jb, blockWork, blockInverse);
+            InvertLowerBlock(lower[(j * n + j)..], n, lower[(j * n + j)..], n, jb, blockWork, blockInverse, j);
             int trailingStart = j + jb, trailing = n - trailingStart;
             if (trailing == 0) continue;
 
@@ -212,56 +223,38 @@ public static class Cholesky
         }
     }
 
-    /// <summary>Rows below the diagonal block: X := X L11^-T by forward substitution per row
-    /// (rows of L11 are contiguous, so each step is one dot product).</summary>
-    private static unsafe void SolvePanel(Span<float> a, int n, int j, int jb, int threads)
+    /// <summary>Inverts one lower-triangular block in double, row by row: row i of L^-1 is
+    /// -(sum over k &lt; i of L(i,k) row k of L^-1) / L(i,i), plus 1/L(i,i) on the diagonal.
+    /// Reads the lower triangle of <paramref name="source"/> and writes the full block, zeros above
+    /// the diagonal, to <paramref name="target"/>; the two may be the same block.</summary>
+    private static void InvertLowerBlock(ReadOnlySpan<float> source, int sourceStride, Span<float> target, int targetStride,
+        int size, double[] work, double[] inverse, int firstRow)
     {
-        int first = j + jb, count = n - first;
-        fixed (float* basePointer = a)
+        for (int r = 0; r < size; r++)
         {
-            nint address = (nint)basePointer;
-            long length = (long)n * n;
-            ForEachChunk(count, threads, (start, end) =>
-            {
-                var m = new Span<float>((float*)address, (int)length);
-                for (int i = first + start; i < first + end; i++)
-                {
-                    Span<float> x = m.Slice(i * n + j, jb);
-                    for (int c = 0; c < jb; c++)
-                    {
-                        int diagonalRow = (j + c) * n + j;
-                        x[c] = (x[c] - TensorPrimitives.Dot(x[..c], m.Slice(diagonalRow, c))) / m[diagonalRow + c];
-                    }
-                }
-            });
+            ReadOnlySpan<float> row = source.Slice(r * sourceStride, r + 1);
+            for (int c = 0; c <= r; c++) work[r * size + c] = row[c];
         }
-    }
-
-    /// <summary>Inverts one lower-triangular diagonal block in double, row by row:
-    /// row i of L^-1 is -(sum over k &lt; i of L(i,k) row k of L^-1) / L(i,i), plus 1/L(i,i) on the diagonal.</summary>
-    private static void InvertDiagonalBlock(Span<float> a, int n, int j, int jb, double[] work, double[] inverse)
-    {
-        for (int r = 0; r < jb; r++)
+        for (int i = 0; i < size; i++)
         {
-            Span<float> source = a.Slice((j + r) * n + j, r + 1);
-            for (int c = 0; c <= r; c++) work[r * jb + c] = source[c];
-        }
-        for (int i = 0; i < jb; i++)
-        {
-            Span<double> row = inverse.AsSpan(i * jb, i + 1);
+            Span<double> row = inverse.AsSpan(i * size, i + 1);
             row.Clear();
             for (int k = 0; k < i; k++)
             {
                 Span<double> partial = row[..(k + 1)];
-                TensorPrimitives.MultiplyAdd<double>(inverse.AsSpan(k * jb, k + 1), work[i * jb + k], partial, partial);
+                TensorPrimitives.MultiplyAdd<double>(inverse.AsSpan(k * size, k + 1), work[i * size + k], partial, partial);
             }
-            double diagonal = work[i * jb + i];
-            if (!double.IsFinite(diagonal) || diagonal == 0) throw new NotPositiveDefiniteException(j + i, diagonal);
+            double diagonal = work[i * size + i];
+            if (!double.IsFinite(diagonal) || diagonal == 0) throw new NotPositiveDefiniteException(firstRow + i, diagonal);
             double reciprocal = 1.0 / diagonal;
             TensorPrimitives.Multiply<double>(row[..i], -reciprocal, row[..i]);
             row[i] = reciprocal;
-            Span<float> target = a.Slice((j + i) * n + j, i + 1);
-            for (int c = 0; c <= i; c++) target[c] = (float)row[c];
+        }
+        for (int i = 0; i < size; i++)
+        {
+            Span<float> row = target.Slice(i * targetStride, size);
+            for (int c = 0; c <= i; c++) row[c] = (float)inverse[i * size + c];
+            row[(i + 1)..].Clear();
         }
     }
 
