@@ -240,30 +240,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         finally { Console.CancelKeyPress -= onCancel; }
 
-        Save(output, settings, data, summary.Source, result);
+        TrainingRunStore.Save(output, result, options, data, summary.Source);
         Report(console, result, output);
         if (!settings.NoExample && result.Test is not null)
             ShowExample(console, result.Network, data, settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data));
         return result.Cancelled ? 130 : 0;
-    }
-
-    private static void Save(string output, Settings settings, SplitDataset data, string source, TrainingResult result)
-    {
-        var manifest = new ModelManifest
-        {
-            Model = ModelManifest.ModelName(result.Network.Config.Kind),
-            Training = settings.ToTrainingOptions(),
-            Items = data.ItemIds,
-            Dataset = DatasetInfo.Describe(data, source),
-            BestEpoch = result.BestEpoch,
-            ValidationMetrics = ModelManifest.Metrics(result.BestValidation),
-            TestMetrics = ModelManifest.Metrics(result.Test),
-            TrainingSeconds = result.TrainingSeconds,
-            Notes = result.StopReason,
-        };
-        Directory.CreateDirectory(output);
-        AtomicFile.WriteText(Path.Combine(output, "history.csv"), HistoryCsv.Format(result.History));
-        ModelStore.SaveAutoencoder(output, result.Network, manifest);
     }
 
     private static void Report(IAnsiConsole console, TrainingResult result, string output)
