@@ -67,3 +67,44 @@ public class PersistenceTests
         Assert.Contains("config.json", Assert.Throws<VaeCfException>(() => ModelStore.LoadAutoencoder(dir)).Message);
     }
 }
+
+public class BaselinePersistenceTests
+{
+    [Fact]
+    public void EaseAndPopularityRoundTripThroughModelFolders()
+    {
+        var data = TestData.BundledSplit;
+        var clicks = Data.SyntheticClicks.Generate(50, data.ItemCount, meanClicksPerUser: 10, seed: 2);
+        int items = data.ItemCount;
+
+        var popularity = Baselines.PopularityScorer.Fit(data.Train);
+        string popDir = Directory.CreateTempSubdirectory("vaecf-pop-").FullName;
+        BaselineStore.SavePopularity(popDir, popularity, data, "test", null, null, 0);
+        var (popLoaded, popManifest) = ModelLoader.Load(popDir);
+        Assert.Equal("popularity", popManifest.Model);
+        var a = new float[3 * items]; var b = new float[3 * items];
+        popularity.Score(clicks, 0, 3, a);
+        popLoaded.Score(clicks, 0, 3, b);
+        Assert.Equal(a, b);
+
+        // A small EASE on a 300-item synthetic problem keeps the test quick.
+        var small = Data.SyntheticClicks.Generate(400, 300, meanClicksPerUser: 12, seed: 5);
+        var ease = Baselines.EaseScorer.Fit(small, new Baselines.EaseOptions { Lambda = 50 });
+        var smallData = new Split.SplitDataset
+        {
+            ItemIds = Enumerable.Range(0, 300).Select(i => $"i{i}").ToArray(),
+            TrainUserIds = Enumerable.Range(0, 400).Select(i => $"u{i}").ToArray(),
+            Train = small,
+            Validation = new Split.HeldOutSet { UserIds = [], FoldIn = Data.CsrMatrix.FromRows(300, []), Targets = Data.CsrMatrix.FromRows(300, []) },
+            Test = new Split.HeldOutSet { UserIds = [], FoldIn = Data.CsrMatrix.FromRows(300, []), Targets = Data.CsrMatrix.FromRows(300, []) },
+        };
+        string easeDir = Directory.CreateTempSubdirectory("vaecf-ease-").FullName;
+        BaselineStore.SaveEase(easeDir, ease, smallData, "test", null, null, 0);
+        var (easeLoaded, easeManifest) = ModelLoader.Load(easeDir);
+        Assert.Equal(50, easeManifest.Hyperparameters!["lambda"]);
+        var c = new float[5 * 300]; var d = new float[5 * 300];
+        ease.Score(small, 0, 5, c);
+        easeLoaded.Score(small, 0, 5, d);
+        Assert.Equal(c, d);
+    }
+}

@@ -22,9 +22,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string Data { get; init; } = "data/ml-latest-small";
 
         [CommandOption("-m|--model <KIND>")]
-        [Description("vae (Mult-VAE) or dae (Mult-DAE).")]
+        [Description("vae (Mult-VAE), dae (Mult-DAE), ease (Steck 2019) or popularity.")]
         [DefaultValue("vae")]
         public string Model { get; init; } = "vae";
+
+        [CommandOption("--lambda <L>")]
+        [Description("EASE's L2 regularization.")]
+        [DefaultValue(500f)]
+        public float Lambda { get; init; } = 500f;
 
         [CommandOption("-o|--output <DIR>")]
         [Description("Model folder to write (default runs/<model>-<time>).")]
@@ -135,19 +140,26 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             try
             {
-                _ = ModelConfigFor(1);
+                if (IsBaseline) new Baselines.EaseOptions { Lambda = Lambda, Threads = Threads }.Validate();
+                else _ = ModelConfigFor(1);
                 ToTrainingOptions().Validate();
             }
             catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
             return ValidateData();
         }
 
-        public ModelKind Kind => Model.ToLowerInvariant() switch
+        public string ModelName => Model.ToLowerInvariant() switch
         {
-            "vae" or "mult-vae" or "multvae" => ModelKind.MultVae,
-            "dae" or "mult-dae" or "multdae" => ModelKind.MultDae,
-            _ => throw new VaeCfException($"--model must be vae or dae, got '{Model}'."),
+            "vae" or "mult-vae" or "multvae" => "vae",
+            "dae" or "mult-dae" or "multdae" => "dae",
+            "ease" => "ease",
+            "popularity" or "pop" => "popularity",
+            _ => throw new VaeCfException($"--model must be vae, dae, ease or popularity, got '{Model}'."),
         };
+
+        public bool IsBaseline => ModelName is "ease" or "popularity";
+
+        public ModelKind Kind => ModelName == "dae" ? ModelKind.MultDae : ModelKind.MultVae;
 
         public ModelConfig ModelConfigFor(int items)
         {
@@ -208,12 +220,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
-        string output = settings.Output ?? Path.Combine("runs", $"{(settings.Kind == ModelKind.MultVae ? "vae" : "dae")}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string output = settings.Output ?? Path.Combine("runs", $"{settings.ModelName}-{DateTime.Now:yyyyMMdd-HHmmss}");
         if (File.Exists(Path.Combine(output, ModelStore.ConfigFile)) && !settings.Overwrite)
             throw new VaeCfException($"'{output}' already holds a model; pass --overwrite or choose another --output.");
 
         var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out var summary);
         console.MarkupLine($"[bold]{Markup.Escape(summary.Source)}[/]: {data.Train.Rows:N0} training users, {data.Validation.UserCount:N0} validation, {data.Test.UserCount:N0} test, {data.ItemCount:N0} items");
+        var titles = settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data);
+        if (settings.IsBaseline) return FitBaseline(console, settings, data, summary.Source, output, titles);
         var config = settings.ModelConfigFor(data.ItemCount);
         var options = settings.ToTrainingOptions();
         console.MarkupLine($"[bold]{ModelManifest.ModelName(config.Kind)}[/] [[{data.ItemCount}-{string.Join("-", config.EffectiveQDims)}-{string.Join("-", config.PDims.Skip(1))}{(config.PDims.Length > 1 ? "-" : "")}{data.ItemCount}]], " +
@@ -241,17 +255,39 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         finally { Console.CancelKeyPress -= onCancel; }
 
         TrainingRunStore.Save(output, result, options, data, summary.Source);
-        Report(console, result, output);
-        if (!settings.NoExample && result.Test is not null)
-            ShowExample(console, result.Network, data, settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data));
-        return result.Cancelled ? 130 : 0;
-    }
-
-    private static void Report(IAnsiConsole console, TrainingResult result, string output)
-    {
         if (result.StopReason is not null) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
         int epochs = result.History.Count;
         console.MarkupLine($"trained {epochs} epochs in {result.TrainingSeconds:F1} s ({result.TrainingSeconds / Math.Max(1, epochs):F2} s/epoch); best epoch {result.BestEpoch}");
+        Report(console, result.BestValidation, result.Test, output);
+        if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Network, data, titles);
+        return result.Cancelled ? 130 : 0;
+    }
+
+    /// <summary>Popularity or EASE: a closed-form fit, then the same evaluation and model folder as the autoencoders.</summary>
+    private static int FitBaseline(IAnsiConsole console, Settings settings, SplitDataset data, string source, string output, ItemMetadata? titles)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Model.IScorer scorer;
+        if (settings.ModelName == "ease")
+        {
+            var options = new Baselines.EaseOptions { Lambda = settings.Lambda, Threads = settings.Threads };
+            scorer = Baselines.EaseScorer.Fit(data.Train, options, onEvent: e => console.MarkupLine($"[grey]{e.Elapsed.TotalSeconds,7:F1} s  {Markup.Escape(e.Message)}[/]"));
+        }
+        else scorer = Baselines.PopularityScorer.Fit(data.Train);
+        double seconds = clock.Elapsed.TotalSeconds;
+        var evaluator = new Evaluator(1000, settings.Threads);
+        var validation = data.Validation.UserCount > 0 ? evaluator.Evaluate(scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
+        var test = data.Test.UserCount > 0 ? evaluator.Evaluate(scorer, data.Test.FoldIn, data.Test.Targets) : null;
+        if (scorer is Baselines.EaseScorer ease) BaselineStore.SaveEase(output, ease, data, source, validation, test, seconds);
+        else BaselineStore.SavePopularity(output, (Baselines.PopularityScorer)scorer, data, source, validation, test, seconds);
+        console.MarkupLine($"fitted {settings.ModelName} in {seconds:F1} s");
+        Report(console, validation, test, output);
+        if (!settings.NoExample && test is not null) ShowExample(console, scorer, data, titles);
+        return 0;
+    }
+
+    private static void Report(IAnsiConsole console, EvaluationResult? validation, EvaluationResult? test, string output)
+    {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("split").AddColumn("users").AddColumn("NDCG@100").AddColumn("Recall@20").AddColumn("Recall@50");
         void Row(string name, EvaluationResult? r)
         {
@@ -259,14 +295,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             string Cell(MetricKind kind, int k) { var v = r.Get(kind, k); return $"{v.Mean:F4} ±{v.StandardError:F3}"; }
             table.AddRow(name, $"{r.UsersEvaluated}", Cell(MetricKind.Ndcg, 100), Cell(MetricKind.Recall, 20), Cell(MetricKind.Recall, 50));
         }
-        Row("validation", result.BestValidation);
-        Row("test", result.Test);
+        Row("validation", validation);
+        Row("test", test);
         console.Write(table);
         console.MarkupLine($"model saved to [green]{Markup.Escape(Path.GetFullPath(output))}[/]");
     }
 
     /// <summary>The first test user with at least five held-out items: top-10 next to what they actually liked.</summary>
-    private static void ShowExample(IAnsiConsole console, AutoencoderNetwork network, SplitDataset data, ItemMetadata? titles)
+    private static void ShowExample(IAnsiConsole console, IScorer network, SplitDataset data, ItemMetadata? titles)
     {
         var test = data.Test;
         int user = Enumerable.Range(0, test.UserCount).FirstOrDefault(u => test.Targets.RowLength(u) >= 5, -1);

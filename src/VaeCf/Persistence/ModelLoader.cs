@@ -12,6 +12,8 @@ public static class ModelLoader
         return manifest.Model switch
         {
             "mult-vae" or "mult-dae" => Autoencoder(directory, gemm),
+            "ease" => (BaselineStore.LoadEase(directory, manifest, gemm?.Threads ?? 0), manifest),
+            "popularity" => (BaselineStore.LoadPopularity(directory, manifest), manifest),
             _ => throw new VaeCfException($"{Path.Combine(directory, ModelStore.ConfigFile)}: unknown model kind '{manifest.Model}'."),
         };
     }
