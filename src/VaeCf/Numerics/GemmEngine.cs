@@ -179,18 +179,20 @@ public sealed unsafe class GemmEngine
         // For op(B): r = column j; stored depth-contiguous when B is transposed.
         bool aDepthContiguous = !job.TransA, bDepthContiguous = job.TransB;
 
-        for (int jc = c0; jc < c1; jc += ncMax)
+        // pc -> ic -> jc: the A block is packed once per (kc, mc) block and reused across all of
+        // this thread's columns; only the smaller kc x nc B block is re-packed per jc.
+        for (int kb = 0; kb < kBlocks; kb++)
         {
-            int nc = Math.Min(ncMax, c1 - jc);
-            for (int kb = 0; kb < kBlocks; kb++)
+            int pc = (int)((long)k * kb / kBlocks), kc = (int)((long)k * (kb + 1) / kBlocks) - pc;
+            float beta = kb == 0 ? job.Beta : 1f;
+            for (int ic = r0; ic < r1; ic += mcMax)
             {
-                int pc = (int)((long)k * kb / kBlocks), kc = (int)((long)k * (kb + 1) / kBlocks) - pc;
-                GemmPacking.Pack(job.B, job.Ldb, bDepthContiguous, jc, nc, job.N, pc, kc, nr, pb, simd);
-                float beta = kb == 0 ? job.Beta : 1f;
-                for (int ic = r0; ic < r1; ic += mcMax)
+                int mc = Math.Min(mcMax, r1 - ic);
+                GemmPacking.Pack(job.A, job.Lda, aDepthContiguous, ic, mc, job.M, pc, kc, mr, pa, simd);
+                for (int jc = c0; jc < c1; jc += ncMax)
                 {
-                    int mc = Math.Min(mcMax, r1 - ic);
-                    GemmPacking.Pack(job.A, job.Lda, aDepthContiguous, ic, mc, job.M, pc, kc, mr, pa, simd);
+                    int nc = Math.Min(ncMax, c1 - jc);
+                    GemmPacking.Pack(job.B, job.Ldb, bDepthContiguous, jc, nc, job.N, pc, kc, nr, pb, simd);
                     if (_rowsOuter) TilesRowsOuter(in job, pa, pb, tile, kernel, ic, mc, jc, nc, kc, beta);
                     else TilesColumnsOuter(in job, pa, pb, tile, kernel, ic, mc, jc, nc, kc, beta);
                 }
