@@ -30,6 +30,8 @@ public sealed unsafe class GemmEngine
     private readonly int _mr, _nr, _kcMax, _mcMax, _ncMax;
     private readonly bool _rowsOuter = true;
     private readonly delegate*<float*, float*, int, float*, nint, float, float, void> _kernel;
+    // Reads the same NR-wide packed B panel but computes only its first NR/2 columns.
+    private readonly delegate*<float*, float*, int, float*, nint, float, float, void> _halfKernel;
     private readonly Workspace[] _workspaces;
     private readonly ParallelOptions _parallelOptions;
     private readonly Action<int> _runPart;
@@ -49,9 +51,9 @@ public sealed unsafe class GemmEngine
         // the column-outer (BLIS) order for the Mult-VAE output-layer and square shapes.
         switch (level)
         {
-            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (14, 32, 384, 1008, 1024); _kernel = &GemmKernels.Avx512_14x32; break;
-            case SimdLevel.Vector256: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (6, 16, 384, 504, 1024); _kernel = &GemmKernels.Avx2_6x16; break;
-            default: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (4, 4, 256, 256, 1024); _kernel = &ScalarKernel4x4; break;
+            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (14, 32, 384, 2016, 1024); _kernel = &GemmKernels.Avx512_14x32; _halfKernel = &GemmKernels.Avx512_14x16; break;
+            case SimdLevel.Vector256: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (6, 16, 384, 1008, 1024); _kernel = &GemmKernels.Avx2_6x16; _halfKernel = &GemmKernels.Avx2_6x8; break;
+            default: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (4, 4, 256, 256, 1024); _kernel = &ScalarKernel4x4; _halfKernel = null; break;
         }
         _workspaces = new Workspace[Threads];
         for (int t = 0; t < Threads; t++) _workspaces[t] = new Workspace(_mr * _nr);
@@ -240,7 +242,8 @@ public sealed unsafe class GemmEngine
     private void RunTile(delegate*<float*, float*, int, float*, nint, float, float, void> kernel, float* ap, float* bp, int kc,
         float* cp, nint ldc, float alpha, float beta, float* tile, int mTile, int nTile)
     {
-        if (mTile == _mr && nTile == _nr) kernel(ap, bp, kc, cp, ldc, alpha, beta);
+        if (nTile <= _nr / 2 && _halfKernel != null) kernel = _halfKernel;
+        if (mTile == _mr && (nTile == _nr || (nTile == _nr / 2 && kernel == _halfKernel))) kernel(ap, bp, kc, cp, ldc, alpha, beta);
         else
         {
             // Edge tile: same kernel into a scratch tile, then the same merge arithmetic as the
