@@ -107,6 +107,18 @@ public class GemmTests
     }
 
     [Fact]
+    public void SteadyStateSingleThreadCallDoesNotAllocate()
+    {
+        var engine = new GemmEngine(1);
+        int m = 40, n = 70, k = 500;
+        var a = new float[m * k]; var b = new float[n * k]; var c = new float[m * n];
+        engine.Multiply(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, c, n); // grows the buffers
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        engine.Multiply(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, c, n);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void RejectsTooShortSpans()
     {
         var engine = new GemmEngine(1);
