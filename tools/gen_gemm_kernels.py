@@ -1,6 +1,10 @@
-def kernel(name, mr, nv, vec, width, fma, load, store, create):
+def kernel(name, mr, nv, vec, width, fma, load, store, create, prefetch=0, bstride=None):
+    bstride = bstride or nv * width
     L = []
-    L.append(f"    /// <summary>{mr} x {nv*width} tile: {mr*nv} accumulators + {nv} B vectors + 1 broadcast fit the register file without spills.</summary>")
+    if bstride == nv * width:
+        L.append(f"    /// <summary>{mr} x {nv*width} tile: {mr*nv} accumulators + {nv} B vectors + 1 broadcast fit the register file without spills.</summary>")
+    else:
+        L.append(f"    /// <summary>{mr} x {nv*width} tile over a {bstride}-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>")
     L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     L.append(f"    public static void {name}(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)")
     L.append("    {")
@@ -14,11 +18,14 @@ def kernel(name, mr, nv, vec, width, fma, load, store, create):
     L.append("        {")
     for j in range(nv):
         L.append(f"            var b{j} = {load}(b + {j*width});")
+    if prefetch:
+        # B micro-panels stream from L2 in the rows-outer order; ask for them a few iterations early.
+        L.append(f"            Sse.Prefetch0(b + {bstride*prefetch}); Sse.Prefetch0(b + {bstride*prefetch + 16});")
     for i in range(mr):
         L.append(f"            var a{i} = {create}(a[{i}]);")
         for j in range(nv):
             L.append(f"            c{i}_{j} = {fma}(a{i}, b{j}, c{i}_{j});")
-    L.append(f"            a += {mr}; b += {nv*width};")
+    L.append(f"            a += {mr}; b += {bstride};")
     L.append("        }")
     L.append(f"        var va = {create}(alpha);")
     L.append("        if (beta == 0f)")
@@ -55,7 +62,9 @@ internal static unsafe class GemmKernels
 {
 '''
 out = hdr
-out += kernel("Avx512_14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create") + "\n\n"
+out += kernel("Avx512_14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8) + "\n\n"
+out += kernel("Avx512_14x16", 14, 1, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8, bstride=32) + "\n\n"
+out += kernel("Avx2_6x8", 6, 1, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create", bstride=16) + "\n\n"
 out += kernel("Avx2_6x16", 6, 2, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create") + "\n"
 out += "}\n"
 open("/work/wt/gemm/src/VaeCf/Numerics/GemmKernels.cs","w").write(out)

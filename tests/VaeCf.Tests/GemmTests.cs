@@ -11,7 +11,7 @@ public class GemmTests
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (1, 1, 1), (7, 13, 29), (97, 101, 103), (14, 32, 16), (15, 33, 17), (13, 31, 15), (6, 16, 8),
-        (29, 47, 300), (3, 70, 520), (70, 3, 33), (1, 200, 7), (200, 1, 7), (5, 9, 0), (0, 9, 4), (9, 0, 4),
+        (28, 48, 20), (12, 24, 9), (29, 47, 300), (3, 70, 520), (70, 3, 33), (1, 200, 7), (200, 1, 7), (5, 9, 0), (0, 9, 4), (9, 0, 4),
     ];
 
     [Theory]
@@ -104,6 +104,18 @@ public class GemmTests
             Assert.Equal(first, Run(three));
             Assert.Equal(first, Run(three));
         }
+    }
+
+    [Fact]
+    public void SteadyStateSingleThreadCallDoesNotAllocate()
+    {
+        var engine = new GemmEngine(1);
+        int m = 40, n = 70, k = 500;
+        var a = new float[m * k]; var b = new float[n * k]; var c = new float[m * n];
+        engine.Multiply(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, c, n); // grows the buffers
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        engine.Multiply(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, c, n);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]

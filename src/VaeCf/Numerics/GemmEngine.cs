@@ -10,15 +10,17 @@ namespace VaeCf.Numerics;
 /// 6 x 16 with Vector256, 4 x 4 scalar). All four transpose cases differ only in the packing.
 /// </para>
 /// <para>
-/// Threads split the output into contiguous bands of whole tiles along m or n, whichever wastes
-/// less; each output element is computed by one thread as one FMA chain over k in fixed kc blocks,
-/// so results are bitwise reproducible and do not even depend on the thread count (only on the
-/// SIMD level). beta == 0 overwrites C, so NaNs already in C do not propagate; alpha == 0 or
-/// k == 0 reads neither A nor B.
+/// Threads split the output into bands of whole tiles along m or n, whichever wastes less, and
+/// take the bands first-come (a few per thread where re-packing is cheap). Each output element is
+/// one FMA chain over k in kc blocks that depend only on k, computed by a single thread, so
+/// results are bitwise reproducible and do not depend on the thread count or on which thread took
+/// which band (only on the SIMD level). beta == 0 overwrites C, so NaNs already in C do not
+/// propagate; alpha == 0 or k == 0 reads neither A nor B.
 /// </para>
 /// <para>
 /// An instance owns per-thread packing buffers that grow to the largest call and are reused, so a
-/// steady-state call does not allocate them again. Use one instance from one caller at a time
+/// steady-state call does not allocate them again (a one-thread call allocates nothing; a threaded
+/// call only Parallel.For's small bookkeeping). Use one instance from one caller at a time
 /// (it is not thread-safe); give each concurrent caller its own engine.
 /// </para>
 /// </summary>
@@ -30,10 +32,13 @@ public sealed unsafe class GemmEngine
     private readonly int _mr, _nr, _kcMax, _mcMax, _ncMax;
     private readonly bool _rowsOuter = true;
     private readonly delegate*<float*, float*, int, float*, nint, float, float, void> _kernel;
+    // Reads the same NR-wide packed B panel but computes only its first NR/2 columns.
+    private readonly delegate*<float*, float*, int, float*, nint, float, float, void> _halfKernel;
     private readonly Workspace[] _workspaces;
     private readonly ParallelOptions _parallelOptions;
     private readonly Action<int> _runPart;
     private Job _job;
+    private int _nextChunk;
 
     public GemmEngine(int threads = 0, SimdLevel? simd = null)
     {
@@ -49,9 +54,9 @@ public sealed unsafe class GemmEngine
         // the column-outer (BLIS) order for the Mult-VAE output-layer and square shapes.
         switch (level)
         {
-            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (14, 32, 384, 1008, 1024); _kernel = &GemmKernels.Avx512_14x32; break;
-            case SimdLevel.Vector256: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (6, 16, 384, 504, 1024); _kernel = &GemmKernels.Avx2_6x16; break;
-            default: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (4, 4, 256, 256, 1024); _kernel = &ScalarKernel4x4; break;
+            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (14, 32, 384, 2016, 1024); _kernel = &GemmKernels.Avx512_14x32; _halfKernel = &GemmKernels.Avx512_14x16; break;
+            case SimdLevel.Vector256: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (6, 16, 384, 1008, 1024); _kernel = &GemmKernels.Avx2_6x16; _halfKernel = &GemmKernels.Avx2_6x8; break;
+            default: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (4, 4, 256, 256, 1024); _kernel = &ScalarKernel4x4; _halfKernel = null; break;
         }
         _workspaces = new Workspace[Threads];
         for (int t = 0; t < Threads; t++) _workspaces[t] = new Workspace(_mr * _nr);
@@ -100,6 +105,7 @@ public sealed unsafe class GemmEngine
         {
             if (k == 0 || alpha == 0f) { ScaleC(pc, ldc, m, n, beta); return; }
             var plan = Plan(m, n, k);
+            _nextChunk = 0;
             _job = new Job(pa, lda, pb, ldb, pc, ldc, m, n, k, alpha, beta, transA == Transpose.Yes, transB == Transpose.Yes, plan);
             try
             {
@@ -120,7 +126,7 @@ public sealed unsafe class GemmEngine
         }
     }
 
-    private readonly record struct PartitionPlan(int Parts, bool SplitN, int Tiles);
+    private readonly record struct PartitionPlan(int Parts, bool SplitN, int Tiles, int Chunks);
 
     private readonly struct Job(float* a, int lda, float* b, int ldb, float* c, int ldc, int m, int n, int k,
         float alpha, float beta, bool transA, bool transB, PartitionPlan plan)
@@ -141,24 +147,38 @@ public sealed unsafe class GemmEngine
     {
         int mTiles = (m + _mr - 1) / _mr, nTiles = (n + _nr - 1) / _nr;
         // Below ~4 MFLOP the fork/join costs more than a second core saves.
-        if (Threads == 1 || 2.0 * m * n * k < 4e6) return new PartitionPlan(1, true, nTiles);
+        if (Threads == 1 || 2.0 * m * n * k < 4e6) return new PartitionPlan(1, true, nTiles, 1);
         int pn = Math.Min(Threads, nTiles), pm = Math.Min(Threads, mTiles);
         // One packed element costs about as much as one cycle of FMAs (64 flops with AVX-512).
         const double packCost = 64;
         double costN = 2.0 * k * ((nTiles + pn - 1) / pn * _nr) * (mTiles * _mr) + packCost * k * ((double)m + (nTiles + pn - 1) / pn * _nr);
         double costM = 2.0 * k * ((mTiles + pm - 1) / pm * _mr) * (nTiles * _nr) + packCost * k * ((double)n + (mTiles + pm - 1) / pm * _mr);
-        return costN <= costM ? new PartitionPlan(pn, true, nTiles) : new PartitionPlan(pm, false, mTiles);
+        bool splitN = costN <= costM;
+        int parts = splitN ? pn : pm, tiles = splitN ? nTiles : mTiles;
+        // More chunks than threads let a thread that was not preempted take over the rest (the
+        // machine is shared); each extra chunk re-packs the whole other operand, so allow only as
+        // many as keep that under ~2% of the FLOPs.
+        double dupPack = packCost * k * (double)(splitN ? m : n);
+        int affordable = (int)Math.Min(int.MaxValue, 0.02 * 2.0 * m * n * k / dupPack);
+        int chunks = Math.Clamp(affordable, parts, Math.Min(tiles, parts * 4));
+        return new PartitionPlan(parts, splitN, tiles, chunks);
     }
 
     private void RunPart(int part)
     {
         ref readonly var job = ref _job;
         var plan = job.Plan;
-        int t0 = (int)((long)plan.Tiles * part / plan.Parts), t1 = (int)((long)plan.Tiles * (part + 1) / plan.Parts);
-        int r0 = 0, r1 = job.M, c0 = 0, c1 = job.N;
-        if (plan.SplitN) { c0 = t0 * _nr; c1 = Math.Min(job.N, t1 * _nr); }
-        else { r0 = t0 * _mr; r1 = Math.Min(job.M, t1 * _mr); }
-        if (r0 < r1 && c0 < c1) Compute(in job, _workspaces[part], r0, r1, c0, c1);
+        // Which thread computes a chunk does not change any element's arithmetic, so handing chunks
+        // out first-come keeps results bitwise identical.
+        int chunk;
+        while ((chunk = Interlocked.Increment(ref _nextChunk) - 1) < plan.Chunks)
+        {
+            int t0 = (int)((long)plan.Tiles * chunk / plan.Chunks), t1 = (int)((long)plan.Tiles * (chunk + 1) / plan.Chunks);
+            int r0 = 0, r1 = job.M, c0 = 0, c1 = job.N;
+            if (plan.SplitN) { c0 = t0 * _nr; c1 = Math.Min(job.N, t1 * _nr); }
+            else { r0 = t0 * _mr; r1 = Math.Min(job.M, t1 * _mr); }
+            if (r0 < r1 && c0 < c1) Compute(in job, _workspaces[part], r0, r1, c0, c1);
+        }
     }
 
     private void Compute(in Job job, Workspace ws, int r0, int r1, int c0, int c1)
@@ -179,18 +199,20 @@ public sealed unsafe class GemmEngine
         // For op(B): r = column j; stored depth-contiguous when B is transposed.
         bool aDepthContiguous = !job.TransA, bDepthContiguous = job.TransB;
 
-        for (int jc = c0; jc < c1; jc += ncMax)
+        // pc -> ic -> jc: the A block is packed once per (kc, mc) block and reused across all of
+        // this thread's columns; only the smaller kc x nc B block is re-packed per jc.
+        for (int kb = 0; kb < kBlocks; kb++)
         {
-            int nc = Math.Min(ncMax, c1 - jc);
-            for (int kb = 0; kb < kBlocks; kb++)
+            int pc = (int)((long)k * kb / kBlocks), kc = (int)((long)k * (kb + 1) / kBlocks) - pc;
+            float beta = kb == 0 ? job.Beta : 1f;
+            for (int ic = r0; ic < r1; ic += mcMax)
             {
-                int pc = (int)((long)k * kb / kBlocks), kc = (int)((long)k * (kb + 1) / kBlocks) - pc;
-                GemmPacking.Pack(job.B, job.Ldb, bDepthContiguous, jc, nc, job.N, pc, kc, nr, pb, simd);
-                float beta = kb == 0 ? job.Beta : 1f;
-                for (int ic = r0; ic < r1; ic += mcMax)
+                int mc = Math.Min(mcMax, r1 - ic);
+                GemmPacking.Pack(job.A, job.Lda, aDepthContiguous, ic, mc, job.M, pc, kc, mr, pa, simd);
+                for (int jc = c0; jc < c1; jc += ncMax)
                 {
-                    int mc = Math.Min(mcMax, r1 - ic);
-                    GemmPacking.Pack(job.A, job.Lda, aDepthContiguous, ic, mc, job.M, pc, kc, mr, pa, simd);
+                    int nc = Math.Min(ncMax, c1 - jc);
+                    GemmPacking.Pack(job.B, job.Ldb, bDepthContiguous, jc, nc, job.N, pc, kc, nr, pb, simd);
                     if (_rowsOuter) TilesRowsOuter(in job, pa, pb, tile, kernel, ic, mc, jc, nc, kc, beta);
                     else TilesColumnsOuter(in job, pa, pb, tile, kernel, ic, mc, jc, nc, kc, beta);
                 }
@@ -238,7 +260,8 @@ public sealed unsafe class GemmEngine
     private void RunTile(delegate*<float*, float*, int, float*, nint, float, float, void> kernel, float* ap, float* bp, int kc,
         float* cp, nint ldc, float alpha, float beta, float* tile, int mTile, int nTile)
     {
-        if (mTile == _mr && nTile == _nr) kernel(ap, bp, kc, cp, ldc, alpha, beta);
+        if (nTile <= _nr / 2 && _halfKernel != null) kernel = _halfKernel;
+        if (mTile == _mr && (nTile == _nr || (nTile == _nr / 2 && kernel == _halfKernel))) kernel(ap, bp, kc, cp, ldc, alpha, beta);
         else
         {
             // Edge tile: same kernel into a scratch tile, then the same merge arithmetic as the

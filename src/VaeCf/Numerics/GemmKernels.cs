@@ -39,6 +39,7 @@ internal static unsafe class GemmKernels
         {
             var b0 = Vector512.Load(b + 0);
             var b1 = Vector512.Load(b + 16);
+            Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 272);
             var a0 = Vector512.Create(a[0]);
             c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
             c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
@@ -146,6 +147,151 @@ internal static unsafe class GemmKernels
             { var q = c + 12 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c12_1).Store(q); }
             { var q = c + 13 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c13_0).Store(q); }
             { var q = c + 13 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c13_1).Store(q); }
+        }
+    }
+
+    /// <summary>14 x 16 tile over a 32-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512_14x16(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero, c1_0 = Vector512<float>.Zero, c2_0 = Vector512<float>.Zero, c3_0 = Vector512<float>.Zero, c4_0 = Vector512<float>.Zero, c5_0 = Vector512<float>.Zero, c6_0 = Vector512<float>.Zero, c7_0 = Vector512<float>.Zero, c8_0 = Vector512<float>.Zero, c9_0 = Vector512<float>.Zero, c10_0 = Vector512<float>.Zero, c11_0 = Vector512<float>.Zero, c12_0 = Vector512<float>.Zero, c13_0 = Vector512<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 15);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 15);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 15);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 15);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 15);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 15);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 15);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 15);
+        Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 15);
+        Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 15);
+        Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 15);
+        Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 15);
+        Sse.Prefetch0(c + 12 * ldc); Sse.Prefetch0(c + 12 * ldc + 15);
+        Sse.Prefetch0(c + 13 * ldc); Sse.Prefetch0(c + 13 * ldc + 15);
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 272);
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            var a8 = Vector512.Create(a[8]);
+            c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0);
+            var a9 = Vector512.Create(a[9]);
+            c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0);
+            var a10 = Vector512.Create(a[10]);
+            c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0);
+            var a11 = Vector512.Create(a[11]);
+            c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0);
+            var a12 = Vector512.Create(a[12]);
+            c12_0 = Avx512F.FusedMultiplyAdd(a12, b0, c12_0);
+            var a13 = Vector512.Create(a[13]);
+            c13_0 = Avx512F.FusedMultiplyAdd(a13, b0, c13_0);
+            a += 14; b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            (va * c0_0).Store(c + 0 * ldc + 0);
+            (va * c1_0).Store(c + 1 * ldc + 0);
+            (va * c2_0).Store(c + 2 * ldc + 0);
+            (va * c3_0).Store(c + 3 * ldc + 0);
+            (va * c4_0).Store(c + 4 * ldc + 0);
+            (va * c5_0).Store(c + 5 * ldc + 0);
+            (va * c6_0).Store(c + 6 * ldc + 0);
+            (va * c7_0).Store(c + 7 * ldc + 0);
+            (va * c8_0).Store(c + 8 * ldc + 0);
+            (va * c9_0).Store(c + 9 * ldc + 0);
+            (va * c10_0).Store(c + 10 * ldc + 0);
+            (va * c11_0).Store(c + 11 * ldc + 0);
+            (va * c12_0).Store(c + 12 * ldc + 0);
+            (va * c13_0).Store(c + 13 * ldc + 0);
+        }
+        else
+        {
+            var vb = Vector512.Create(beta);
+            { var q = c + 0 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c0_0).Store(q); }
+            { var q = c + 1 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c1_0).Store(q); }
+            { var q = c + 2 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c2_0).Store(q); }
+            { var q = c + 3 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c3_0).Store(q); }
+            { var q = c + 4 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c4_0).Store(q); }
+            { var q = c + 5 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c5_0).Store(q); }
+            { var q = c + 6 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c6_0).Store(q); }
+            { var q = c + 7 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c7_0).Store(q); }
+            { var q = c + 8 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c8_0).Store(q); }
+            { var q = c + 9 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c9_0).Store(q); }
+            { var q = c + 10 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c10_0).Store(q); }
+            { var q = c + 11 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c11_0).Store(q); }
+            { var q = c + 12 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c12_0).Store(q); }
+            { var q = c + 13 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c13_0).Store(q); }
+        }
+    }
+
+    /// <summary>6 x 8 tile over a 16-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2_6x8(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector256<float> c0_0 = Vector256<float>.Zero, c1_0 = Vector256<float>.Zero, c2_0 = Vector256<float>.Zero, c3_0 = Vector256<float>.Zero, c4_0 = Vector256<float>.Zero, c5_0 = Vector256<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 7);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 7);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 7);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 7);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 7);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 7);
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b + 0);
+            var a0 = Vector256.Create(a[0]);
+            c0_0 = Fma.MultiplyAdd(a0, b0, c0_0);
+            var a1 = Vector256.Create(a[1]);
+            c1_0 = Fma.MultiplyAdd(a1, b0, c1_0);
+            var a2 = Vector256.Create(a[2]);
+            c2_0 = Fma.MultiplyAdd(a2, b0, c2_0);
+            var a3 = Vector256.Create(a[3]);
+            c3_0 = Fma.MultiplyAdd(a3, b0, c3_0);
+            var a4 = Vector256.Create(a[4]);
+            c4_0 = Fma.MultiplyAdd(a4, b0, c4_0);
+            var a5 = Vector256.Create(a[5]);
+            c5_0 = Fma.MultiplyAdd(a5, b0, c5_0);
+            a += 6; b += 16;
+        }
+        var va = Vector256.Create(alpha);
+        if (beta == 0f)
+        {
+            (va * c0_0).Store(c + 0 * ldc + 0);
+            (va * c1_0).Store(c + 1 * ldc + 0);
+            (va * c2_0).Store(c + 2 * ldc + 0);
+            (va * c3_0).Store(c + 3 * ldc + 0);
+            (va * c4_0).Store(c + 4 * ldc + 0);
+            (va * c5_0).Store(c + 5 * ldc + 0);
+        }
+        else
+        {
+            var vb = Vector256.Create(beta);
+            { var q = c + 0 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c0_0).Store(q); }
+            { var q = c + 1 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c1_0).Store(q); }
+            { var q = c + 2 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c2_0).Store(q); }
+            { var q = c + 3 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c3_0).Store(q); }
+            { var q = c + 4 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c4_0).Store(q); }
+            { var q = c + 5 * ldc + 0; Fma.MultiplyAdd(Vector256.Load(q), vb, va * c5_0).Store(q); }
         }
     }
 
