@@ -13,6 +13,7 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
     private readonly IAnsiConsole _console;
     private readonly int _epochs;
     private ProgressTask? _task;
+    private ProgressTask? _overall;
     private bool _headerWritten;
 
     public ConsoleTrainingObserver(IAnsiConsole console, int epochs)
@@ -27,6 +28,8 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
     public void OnEpochStart(int epoch, int batches)
     {
         if (Progress is null) return;
+        _overall ??= Progress.AddTask("training", maxValue: _epochs);
+        _overall.Value = epoch - 1;
         _task ??= Progress.AddTask("epoch", maxValue: batches);
         _task.MaxValue = batches;
         _task.Value = 0;
@@ -47,6 +50,11 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
 
     public void OnEpochEnd(EpochRecord r)
     {
+        if (_overall is not null)
+        {
+            _overall.Value = r.Epoch;
+            _overall.Description = double.IsNaN(r.Ndcg100) ? "training" : $"training (last val NDCG@100 {r.Ndcg100:F4})";
+        }
         if (!_headerWritten)
         {
             _console.MarkupLine("[grey]epoch  beta    loss      val loss  NDCG@100 R@20   R@50   lr       s[/]");
