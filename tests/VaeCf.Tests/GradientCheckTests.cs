@@ -149,3 +149,43 @@ public class GradientCheckTests
         }
     }
 }
+
+public class SamplingTests
+{
+    [Fact]
+    public void ReparameterizationNoiseIsStandardNormal()
+    {
+        // RecBole once drew the noise with std 0.01; the gradient check cannot see that, moments can.
+        var config = new ModelConfig { Kind = ModelKind.MultVae, ItemCount = 5, PDims = [50, 8], InputDropout = 0f };
+        var net = new AutoencoderNetwork(config, new GemmEngine(1));
+        net.Initialize(1);
+        var x = CsrMatrix.FromRows(5, Enumerable.Range(0, 200).Select(u => new[] { u % 5 }).ToArray());
+        var ws = net.CreateWorkspace(200);
+        var rows = Enumerable.Range(0, 200).ToArray();
+        net.Forward(ws, x, rows, training: true, new Random(3));
+        var noise = ws.Noise.AsSpan(0, 200 * 50).ToArray();
+        double mean = noise.Average(v => (double)v);
+        double variance = noise.Average(v => (v - mean) * (v - mean));
+        Assert.InRange(mean, -0.03, 0.03);
+        Assert.InRange(variance, 0.95, 1.05);
+        // At evaluation the code is the mean: two passes agree exactly and need no random source.
+        var a = new float[200 * 5]; var b = new float[200 * 5];
+        net.Score(x, 0, 200, a);
+        net.Score(x, 0, 200, b);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void HiddenDropoutReachesTheDaeCodeLayer()
+    {
+        var config = new ModelConfig { Kind = ModelKind.MultDae, ItemCount = 6, PDims = [40], InputDropout = 0f, HiddenDropout = 0.5f };
+        var net = new AutoencoderNetwork(config, new GemmEngine(1));
+        net.Initialize(2);
+        var x = CsrMatrix.FromRows(6, new[] { new[] { 0, 3 } });
+        var ws = net.CreateWorkspace(1);
+        net.Forward(ws, x, new[] { 0 }, training: true, new Random(1));
+        var trained = ws.Logits.AsSpan(0, 6).ToArray();
+        net.Forward(ws, x, new[] { 0 }, training: false);
+        Assert.NotEqual(trained, ws.Logits.AsSpan(0, 6).ToArray());
+    }
+}

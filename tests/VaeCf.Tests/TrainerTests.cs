@@ -74,3 +74,28 @@ public class TrainerTests
         Assert.True(result.Cancelled);
     }
 }
+
+public class DivergenceTests
+{
+    [Fact]
+    public void NonFiniteLossStopsTrainingAndKeepsTheEarlierModel()
+    {
+        var train = SyntheticClicks.Generate(60, 20, meanClicksPerUser: 5, seed: 1);
+        var empty = CsrMatrix.FromRows(20, []);
+        var data = new SplitDataset
+        {
+            ItemIds = Enumerable.Range(0, 20).Select(i => i.ToString()).ToArray(),
+            TrainUserIds = Enumerable.Range(0, 60).Select(i => $"u{i}").ToArray(),
+            Train = train,
+            Validation = new HeldOutSet { UserIds = [], FoldIn = empty, Targets = empty },
+            Test = new HeldOutSet { UserIds = [], FoldIn = empty, Targets = empty },
+        };
+        // A learning rate of 1e30 blows the weights up within a couple of updates.
+        var result = new Trainer(new TrainingOptions { Epochs = 20, BatchSize = 20, LearningRate = 1e30f, Threads = 1 })
+            .Train(data, new ModelConfig { Kind = ModelKind.MultVae, PDims = [4, 8] });
+        Assert.True(result.Diverged);
+        Assert.Contains("learning rate", result.StopReason);
+        Assert.True(result.History.Count < 20);
+        Assert.All(result.Network.Parameters.Values, v => Assert.True(float.IsFinite(v)));
+    }
+}

@@ -67,7 +67,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public float LearningRate { get; init; } = 1e-3f;
 
         [CommandOption("--weight-decay <W>")]
-        [Description("adam: L2 penalty W*||weights||^2 (dae default 0.01/batch-size); adamw: decoupled decay.")]
+        [Description("adam: L2 penalty W*||weights||^2, gradient 2W*w, i.e. PyTorch Adam(weight_decay=2W) (dae default 0.01/batch-size, the original's); adamw: decoupled decay rate (default 0).")]
         public float? WeightDecay { get; init; }
 
         [CommandOption("--batch-size <N>")]
@@ -255,11 +255,16 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         finally { Console.CancelKeyPress -= onCancel; }
 
         TrainingRunStore.Save(output, result, options, data, summary.Source);
-        if (result.StopReason is not null) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
+        if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
         int epochs = result.History.Count;
         console.MarkupLine($"trained {epochs} epochs in {result.TrainingSeconds:F1} s ({result.TrainingSeconds / Math.Max(1, epochs):F2} s/epoch); best epoch {result.BestEpoch}");
         Report(console, result.BestValidation, result.Test, output);
         if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Network, data, titles);
+        if (result.Diverged)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(result.StopReason!)}");
+            return 3;
+        }
         return result.Cancelled ? 130 : 0;
     }
 

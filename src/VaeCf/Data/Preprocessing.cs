@@ -192,7 +192,8 @@ public sealed class NaturalIdComparer : IComparer<string>
     {
         bool xNum = long.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out long a);
         bool yNum = long.TryParse(y, NumberStyles.Integer, CultureInfo.InvariantCulture, out long b);
-        if (xNum && yNum) return a.CompareTo(b);
+        // "007" and "7" are the same number but different IDs: fall back to ordinal so the order is total.
+        if (xNum && yNum) return a != b ? a.CompareTo(b) : string.CompareOrdinal(x, y);
         if (xNum != yNum) return xNum ? -1 : 1;
         return string.CompareOrdinal(x, y);
     }

@@ -6,8 +6,9 @@ namespace VaeCf.Model;
 
 /// <summary>
 /// Mult-VAE or Mult-DAE (Liang et al. 2018): parameters, their gradients, and explicit forward and
-/// backward passes. Activations live in a <see cref="NetworkWorkspace"/> owned by the caller, so
-/// one network can serve several threads, each with its own workspace.
+/// backward passes. Activations and the GEMM engine's packing buffers live in a
+/// <see cref="NetworkWorkspace"/> owned by the caller, so one network can serve several threads,
+/// each with its own workspace (parameters are only read during a forward pass).
 /// </summary>
 public sealed class AutoencoderNetwork : IScorer
 {
@@ -15,6 +16,7 @@ public sealed class AutoencoderNetwork : IScorer
     public ParameterSet Parameters { get; }
     /// <summary>Same layout as <see cref="Parameters"/>. The input layer's weight gradient is kept zero outside the rows the last batch touched.</summary>
     public float[] Gradients { get; }
+    /// <summary>The template for each workspace's own engine (threads, SIMD level); the trainer's workspace uses it directly.</summary>
     public GemmEngine Gemm { get; }
     public IReadOnlyList<(int Inputs, int Outputs)> Shapes { get; }
 
@@ -43,7 +45,7 @@ public sealed class AutoencoderNetwork : IScorer
     public TensorSlot WeightSlot(int layer) => _weights[layer];
     public TensorSlot BiasSlot(int layer) => _biases[layer];
 
-    /// <summary>Xavier-uniform weights and N(0, 0.001^2) biases, as the original implementation.</summary>
+    /// <summary>Xavier-uniform weights and N(0, 0.001^2) biases (the PyTorch reimplementation; the TF original truncates the normal).</summary>
     public void Initialize(int seed)
     {
         var rng = new Random(seed);
@@ -58,13 +60,16 @@ public sealed class AutoencoderNetwork : IScorer
         }
     }
 
-    public NetworkWorkspace CreateWorkspace(int maxRows) => new(this, maxRows);
+    /// <summary>A workspace for up to <paramref name="maxRows"/> rows; <paramref name="gemm"/> defaults to a new engine like <see cref="Gemm"/>.</summary>
+    public NetworkWorkspace CreateWorkspace(int maxRows, GemmEngine? gemm = null) => new(this, maxRows, gemm ?? new GemmEngine(Gemm.Threads, Gemm.Simd));
 
     private bool HasActivation(int layer) => layer != LayerCount - 1 && !(IsVariational && layer == CodeLayer);
 
     private bool HasHiddenDropout(int layer, bool training) => training && UsesHiddenDropout(layer);
 
-    internal bool UsesHiddenDropout(int layer) => Config.HiddenDropout > 0f && layer != LayerCount - 1 && layer != CodeLayer;
+    /// <summary>Every hidden activation may be dropped except the VAE's mean/log-variance (the DAE's code is an ordinary tanh layer).</summary>
+    internal bool UsesHiddenDropout(int layer) =>
+        Config.HiddenDropout > 0f && layer != LayerCount - 1 && !(IsVariational && layer == CodeLayer);
 
     /// <summary>What layer <paramref name="layer"/> (>= 1) multiplies: the sampled code after the VAE's encoder, else the previous activation.</summary>
     private Span<float> LayerInput(NetworkWorkspace ws, int layer, int rows)
@@ -99,7 +104,7 @@ public sealed class AutoencoderNetwork : IScorer
         for (int l = 1; l < LayerCount; l++)
         {
             var (inputs, outputs) = Shapes[l];
-            DenseLayer.Forward(Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
+            DenseLayer.Forward(ws.Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
                 Parameters.View(_biases[l]), rows, inputs, outputs);
             FinishLayer(ws, l, rows, training, rng);
         }
@@ -134,8 +139,12 @@ public sealed class AutoencoderNetwork : IScorer
             var eps = ws.Noise.AsSpan(r * latent, latent);
             for (int k = 0; k < latent; k++)
             {
-                eps[k] = training ? (float)Gaussian.Next(rng!) : 0f;
-                z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
+                if (training)
+                {
+                    eps[k] = (float)Gaussian.Next(rng!);
+                    z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
+                }
+                else z[k] = mu[k];
             }
         }
     }
@@ -174,11 +183,11 @@ public sealed class AutoencoderNetwork : IScorer
         {
             var (inputs, outputs) = Shapes[l];
             var dOut = dOutput.AsSpan(0, rows * outputs);
-            DenseLayer.BackwardParameters(Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
+            DenseLayer.BackwardParameters(ws.Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
                 Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
 
             float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
-            DenseLayer.BackwardInput(Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
+            DenseLayer.BackwardInput(ws.Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
             if (IsVariational && l == CodeLayer + 1)
             {
                 BackwardThroughSampling(ws, dInput, rows);
@@ -250,7 +259,7 @@ public sealed class AutoencoderNetwork : IScorer
         lock (_scoreLock)
         {
             const int chunk = 1000;
-            _scoreWorkspace ??= CreateWorkspace(Math.Min(chunk, Math.Max(rowCount, 1)));
+            _scoreWorkspace ??= CreateWorkspace(chunk);
             for (int start = 0; start < rowCount; start += _scoreWorkspace.MaxRows)
             {
                 int count = Math.Min(_scoreWorkspace.MaxRows, rowCount - start);

@@ -65,7 +65,8 @@ public static class Loss
             for (int k = 0; k < latent; k++)
             {
                 float m = mu[o + k], lv = logVar[o + k], ev = MathF.Exp(lv);
-                total += 0.5 * (-lv + ev + (double)m * m - 1);
+                // In double: near logvar = 0 the terms cancel to about logvar^2 / 2.
+                total += 0.5 * (Math.Exp(lv) - 1 - lv + (double)m * m);
                 dMu[o + k] += scale * m;
                 dLogVar[o + k] += scale * 0.5f * (ev - 1f);
             }

@@ -1,4 +1,5 @@
 using VaeCf.Data;
+using VaeCf.Numerics;
 
 namespace VaeCf.Model;
 
@@ -9,6 +10,8 @@ namespace VaeCf.Model;
 public sealed class NetworkWorkspace
 {
     public int MaxRows { get; }
+    /// <summary>This workspace's own engine: GEMM packing buffers are per caller, like the activations.</summary>
+    public GemmEngine Gemm { get; }
     public int Rows { get; internal set; }
     public bool Training { get; internal set; }
 
@@ -40,10 +43,11 @@ public sealed class NetworkWorkspace
     private readonly bool[] _touched;
     private readonly int[] _rowRange;
 
-    internal NetworkWorkspace(AutoencoderNetwork network, int maxRows)
+    internal NetworkWorkspace(AutoencoderNetwork network, int maxRows, GemmEngine gemm)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows), "A workspace needs room for at least one row.");
         MaxRows = maxRows;
+        Gemm = gemm;
         var shapes = network.Shapes;
         Activations = shapes.Select(s => new float[(long)maxRows * s.Outputs]).ToArray();
         Dropped = new float[]?[shapes.Count];

@@ -7,9 +7,6 @@ using VaeCf.Split;
 
 namespace VaeCf.Training;
 
-/// <summary>Raised when the loss stops being a number; the best model found so far is kept.</summary>
-public sealed class TrainingDivergedException(string message) : VaeCfException(message);
-
 public sealed class TrainingResult
 {
     public required AutoencoderNetwork Network { get; init; }
@@ -21,6 +18,8 @@ public sealed class TrainingResult
     public double TrainingSeconds { get; init; }
     public bool StoppedEarly { get; init; }
     public bool Cancelled { get; init; }
+    /// <summary>The loss stopped being a number; <see cref="Network"/> holds the best parameters from before.</summary>
+    public bool Diverged { get; init; }
     public string? StopReason { get; init; }
 }
 
@@ -42,7 +41,12 @@ public sealed class Trainer
 
     private sealed class NullObserver : ITrainingObserver;
 
-    public static float DefaultWeightDecay(ModelKind kind, int batchSize) => kind == ModelKind.MultDae ? 0.01f / batchSize : 0f;
+    /// <summary>The original Mult-DAE's L2 lambda (0.01 / batch size) under Adam; no decay otherwise.</summary>
+    public static float DefaultWeightDecay(ModelKind kind, int batchSize, OptimizerKind optimizer) =>
+        kind == ModelKind.MultDae && optimizer == OptimizerKind.Adam ? 0.01f / batchSize : 0f;
+
+    /// <summary>Initialization and the training stream get different seeds so batch order is not tied to the first weights drawn.</summary>
+    public static int InitializationSeed(int seed) => unchecked(seed * 1_000_003 + 12_345);
 
     public TrainingResult Train(SplitDataset data, ModelConfig config, CancellationToken cancellation = default)
     {
@@ -51,7 +55,7 @@ public sealed class Trainer
         if (data.Train.Rows == 0) throw new VaeCfException("The training split has no users.");
         var gemm = new GemmEngine(_options.Threads);
         var network = new AutoencoderNetwork(config, gemm);
-        network.Initialize(_options.Seed);
+        network.Initialize(InitializationSeed(_options.Seed));
         return Train(network, data, cancellation);
     }
 
@@ -64,9 +68,10 @@ public sealed class Trainer
         int batch = Math.Min(o.BatchSize, users);
         int batchesPerEpoch = (users + o.BatchSize - 1) / o.BatchSize;
         var beta = BetaSchedule.From(o, batchesPerEpoch);
-        float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize);
+        float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize, o.Optimizer);
         var optimizer = new AdamOptimizer(network.Parameters, o.Optimizer, o.LearningRate, decay, network.Gemm.Threads);
-        var workspace = network.CreateWorkspace(batch);
+        var workspace = network.CreateWorkspace(batch, network.Gemm);
+        NetworkWorkspace? lossWorkspace = null;
         var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads);
         var rng = new Random(o.Seed);
         var order = Enumerable.Range(0, users).ToArray();
@@ -78,9 +83,10 @@ public sealed class Trainer
         int bestEpoch = 0;
         EvaluationResult? bestValidation = null;
         long updates = 0;
-        bool stoppedEarly = false, cancelled = false;
+        bool stoppedEarly = false, cancelled = false, diverged = false;
         string? stopReason = null;
-        bool hasValidation = data.Validation.UserCount > 0;
+        // Users without held-out items cannot be scored; with none left, NDCG is undefined and the last epoch is kept.
+        bool hasValidation = Enumerable.Range(0, data.Validation.UserCount).Any(u => data.Validation.Targets.RowLength(u) > 0);
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 1; epoch <= o.Epochs && !cancelled; epoch++)
@@ -105,16 +111,15 @@ public sealed class Trainer
                 double total = loss.Total + (o.Optimizer == OptimizerKind.Adam ? decay * weightSquares : 0);
                 if (!double.IsFinite(total))
                 {
-                    network.Parameters.Values.AsSpan().Clear();
-                    best.CopyTo(network.Parameters.Values, 0);
-                    throw new TrainingDivergedException(
-                        $"The training loss became {total} at epoch {epoch}, batch {b + 1}: lower the learning rate (now {optimizer.LearningRate}) or check the data.");
+                    diverged = true;
+                    stopReason = $"the training loss became {total} at epoch {epoch}, batch {b + 1}; the best model from before is kept. Lower the learning rate (now {optimizer.LearningRate}) or check the data.";
+                    break;
                 }
                 lossSum += total * count;
                 lossRows += count;
                 _observer.OnBatch(epoch, b + 1, batchesPerEpoch, total);
             }
-            if (lossRows == 0) break;
+            if (diverged || lossRows == 0) break;
 
             bool evaluate = hasValidation && (epoch % o.EvaluateEvery == 0 || epoch == o.Epochs || cancelled);
             double valLoss = double.NaN;
@@ -124,7 +129,8 @@ public sealed class Trainer
             {
                 _observer.OnEvaluationStart(epoch);
                 validation = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
-                valLoss = ValidationLoss(network, data.Validation.FoldIn, epochBeta);
+                lossWorkspace ??= network.CreateWorkspace(Math.Min(o.EvaluationBatchSize, data.Validation.UserCount), network.Gemm);
+                valLoss = ValidationLoss(network, lossWorkspace, data.Validation.FoldIn, epochBeta);
                 double ndcg = validation.Get(MetricKind.Ndcg, 100).Mean;
                 if (ndcg > bestNdcg || bestValidation is null)
                 {
@@ -173,15 +179,18 @@ public sealed class Trainer
             TrainingSeconds = trainingSeconds,
             StoppedEarly = stoppedEarly,
             Cancelled = cancelled,
+            Diverged = diverged,
             StopReason = stopReason,
         };
     }
 
     /// <summary>The training objective (NLL + beta * KL) on held-out fold-in histories, without dropout and with z = mu.</summary>
-    public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = 1000)
+    public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = 1000) =>
+        foldIn.Rows == 0 ? double.NaN : ValidationLoss(network, network.CreateWorkspace(Math.Min(batchSize, foldIn.Rows)), foldIn, beta);
+
+    public static double ValidationLoss(AutoencoderNetwork network, NetworkWorkspace ws, CsrMatrix foldIn, float beta)
     {
         if (foldIn.Rows == 0) return double.NaN;
-        var ws = network.CreateWorkspace(Math.Min(batchSize, foldIn.Rows));
         double total = 0;
         for (int start = 0; start < foldIn.Rows; start += ws.MaxRows)
         {
