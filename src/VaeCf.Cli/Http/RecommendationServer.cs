@@ -206,7 +206,8 @@ public static class RecommendationServer
         };
     }
 
-    private static bool IsLoopback(IPAddress? address) =>
+    /// <summary>Whether /admin/reload may answer this remote address (IPv4-mapped IPv6 loopback included).</summary>
+    public static bool IsLoopback(IPAddress? address) =>
         address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 
     private static IResult BadRequest(string detail) =>
@@ -215,6 +216,8 @@ public static class RecommendationServer
     /// <summary>System.Text.Json appends path and position details the problem body already carries.</summary>
     private static string FirstSentence(string message)
     {
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+            return "wrong type (items and exclude: arrays of IDs; k: an integer; exclude_history: true or false; requests: an array of objects).";
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }
