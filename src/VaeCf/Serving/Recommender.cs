@@ -27,6 +27,8 @@ public sealed class Recommender
     private NetworkWorkspace? _workspace;
     private float[] _scores = [];
     private int[] _topBuffer = [];
+    // Packed on first use: a copy of the output weights (48 MB for ML-20M) only a server needs.
+    private readonly Lazy<PackedOutputLayer?> _packedOutput;
 
     public IScorer Scorer { get; }
     public ModelManifest Manifest { get; }
@@ -44,6 +46,7 @@ public sealed class Recommender
         Scorer = scorer;
         Manifest = manifest;
         Metadata = metadata;
+        _packedOutput = new Lazy<PackedOutputLayer?>(() => scorer is AutoencoderNetwork network ? PackedOutputLayer.TryCreate(network) : null);
         _indexOf = new Dictionary<string, int>(manifest.Items.Length, StringComparer.Ordinal);
         for (int i = 0; i < manifest.Items.Length; i++)
             if (!_indexOf.TryAdd(manifest.Items[i], i))
@@ -183,7 +186,12 @@ public sealed class Recommender
             // The network's own Score(histories, ...) sizes its workspace by its first caller, which
             // for a server is one row; ours holds a full chunk so a micro-batch is one forward pass.
             _workspace ??= network.CreateWorkspace(ScoreChunkRows);
-            network.Score(_workspace, histories, 0, rows, output);
+            if (_packedOutput.Value is { } packed)
+            {
+                network.ForwardHidden(_workspace, histories, _workspace.RowRange(0, rows));
+                packed.Forward(network.OutputLayerInput(_workspace, rows), rows, output);
+            }
+            else network.Score(_workspace, histories, 0, rows, output);
         }
         else Scorer.Score(histories, 0, rows, output);
     }
