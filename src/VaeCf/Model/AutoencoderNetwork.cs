@@ -86,7 +86,20 @@ public sealed class AutoencoderNetwork : IScorer
     /// applies dropout and samples the code; evaluation uses the mean. Logits end in
     /// <see cref="NetworkWorkspace.Logits"/> (rows x items).
     /// </summary>
-    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null)
+    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null) =>
+        ForwardLayers(ws, clicks, users, training, rng, LayerCount);
+
+    /// <summary>
+    /// Evaluation-mode forward pass through every layer but the output layer, whose input is then
+    /// <see cref="OutputLayerInput"/>: serving finishes the item-wide last layer with pre-packed weights.
+    /// </summary>
+    internal void ForwardHidden(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users) =>
+        ForwardLayers(ws, clicks, users, training: false, rng: null, LayerCount - 1);
+
+    /// <summary>rows x (output layer inputs) after <see cref="ForwardHidden"/>.</summary>
+    internal ReadOnlySpan<float> OutputLayerInput(NetworkWorkspace ws, int rows) => LayerInput(ws, LayerCount - 1, rows);
+
+    private void ForwardLayers(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng, int layers)
     {
         int rows = users.Length;
         if (rows > ws.MaxRows) throw new ArgumentException($"Batch of {rows} rows exceeds the workspace's {ws.MaxRows}.");
@@ -101,7 +114,7 @@ public sealed class AutoencoderNetwork : IScorer
             Parameters.View(_weights[0]), Parameters.View(_biases[0]));
         FinishLayer(ws, 0, rows, training, rng);
 
-        for (int l = 1; l < LayerCount; l++)
+        for (int l = 1; l < layers; l++)
         {
             var (inputs, outputs) = Shapes[l];
             DenseLayer.Forward(ws.Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),

@@ -73,6 +73,9 @@ public sealed unsafe class GemmEngine
         if (ncMax > 0) _ncMax = ncMax;
     }
 
+    /// <summary>Largest depth block: products over k are summed in ceil(k / DepthBlock) equal blocks.</summary>
+    internal int DepthBlock => _kcMax;
+
     /// <summary>Register tile height (rows of C per kernel call) of the chosen SIMD level.</summary>
     public int TileRows => _mr;
     /// <summary>Register tile width (columns of C per kernel call) of the chosen SIMD level.</summary>

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Load test of `vaecf serve` with wrk: single-user POST /recommend (random ~86-item histories,
+# k = 100) against an untrained ML-20M-size Mult-VAE (20,108 items, [200, 600]) at 1, 16 and 64
+# connections, with and without micro-batching. Loopback only; wrk shares the machine's cores with
+# the server, so the figures are for both on the same box.
+#   usage: bench/http-load.sh [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DURATION="${1:-10}"
+PORT="${PORT:-5099}"
+MODEL="${MODEL:-/tmp/vaecf-ml20m-synthetic}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+dotnet build -c Release src/VaeCf.Cli -v q -nologo >/dev/null
+VAECF="dotnet src/VaeCf.Cli/bin/Release/net10.0/VaeCf.Cli.dll"
+[ -f "$MODEL/config.json" ] || $VAECF synthetic-model --items 20108 --p-dims 200,600 --output "$MODEL"
+
+run() {  # $1 = label, rest = serve flags
+  local label="$1"; shift
+  $VAECF serve --model "$MODEL" --urls "http://127.0.0.1:$PORT" "$@" >/tmp/vaecf-serve.log 2>&1 &
+  local server=$!
+  trap 'kill $server 2>/dev/null || true' RETURN
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+  # Warm-up: JIT tiers and GEMM buffers, not measured.
+  wrk -t1 -c16 -d3s -s bench/http/recommend.lua "http://127.0.0.1:$PORT" >/dev/null
+  for c in 1 16 64; do
+    local threads=$(( c < 2 ? 1 : 2 ))
+    echo "== $label, $c connection(s)"
+    wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -s bench/http/recommend.lua "http://127.0.0.1:$PORT" \
+      | grep -E "Requests/sec|^ +(50|90|99)%|non-2xx|Latency "
+  done
+  curl -s "http://127.0.0.1:$PORT/model" | grep -o '"batching":{[^}]*}' || true
+  kill $server; wait $server 2>/dev/null || true
+}
+
+run "micro-batching (max 64, 2 ms)"
+run "no batching" --no-batching

@@ -1,0 +1,44 @@
+using VaeCf.Serving;
+
+namespace VaeCf.Cli.Http;
+
+/// <summary>Per-request limits; exceeding one answers 400 (or 413 for the body) instead of doing unbounded work.</summary>
+public sealed record ServingLimits
+{
+    /// <summary>Most item IDs in one history (and, separately, in one exclusion list).</summary>
+    public int MaxItems { get; init; } = 10_000;
+    public int MaxK { get; init; } = 1_000;
+    /// <summary>Most requests in one POST /recommend/batch.</summary>
+    public int MaxBatchSize { get; init; } = 1_000;
+    public long MaxBodyBytes { get; init; } = 4L << 20;
+
+    public void Validate()
+    {
+        if (MaxItems < 1) throw new VaeCfException($"--max-items must be at least 1, got {MaxItems}.");
+        if (MaxK < 1) throw new VaeCfException($"--max-k must be at least 1, got {MaxK}.");
+        if (MaxBatchSize < 1) throw new VaeCfException($"--max-batch-size must be at least 1, got {MaxBatchSize}.");
+        if (MaxBodyBytes < 64) throw new VaeCfException($"--max-body-bytes must be at least 64, got {MaxBodyBytes}.");
+    }
+}
+
+/// <summary>Everything `vaecf serve` needs; tests build one directly.</summary>
+public sealed record ServeOptions
+{
+    public required string ModelDirectory { get; init; }
+    public string? TitlesPath { get; init; }
+    /// <summary>Semicolon-separated listen addresses; port 0 picks a free port.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5000";
+    /// <summary>Null serves every request with its own forward pass (for comparison).</summary>
+    public MicroBatcherOptions? Batching { get; init; } = new();
+    public ServingLimits Limits { get; init; } = new();
+    /// <summary>GEMM threads of the forward pass; 0 uses every core.</summary>
+    public int Threads { get; init; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelDirectory)) throw new VaeCfException("--model is required: a folder written by vaecf train.");
+        if (Threads < 0) throw new VaeCfException($"--threads must be 0 (all cores) or positive, got {Threads}.");
+        Batching?.Validate();
+        Limits.Validate();
+    }
+}

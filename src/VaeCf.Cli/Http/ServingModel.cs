@@ -1,0 +1,50 @@
+using VaeCf.Serving;
+
+namespace VaeCf.Cli.Http;
+
+/// <summary>One loaded model as the server uses it: the recommender and, when batching, its micro-batcher.</summary>
+public sealed class ServingModel : IAsyncDisposable
+{
+    public Recommender Recommender { get; }
+    public MicroBatcher? Batcher { get; }
+    public DateTime LoadedUtc { get; } = DateTime.UtcNow;
+
+    public ServingModel(Recommender recommender, MicroBatcherOptions? batching)
+    {
+        Recommender = recommender;
+        Batcher = batching is null ? null : new MicroBatcher(recommender, batching);
+    }
+
+    public Task<RecommendationResult> RecommendAsync(RecommendationRequest request) =>
+        Batcher is { } batcher ? batcher.RecommendAsync(request) : Task.FromResult(Recommender.Recommend(request));
+
+    public ValueTask DisposeAsync() => Batcher?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// The model currently served. A request reads the reference once and finishes on that model, so
+/// a swap never changes the model under a request; the old model's queue is drained, not dropped.
+/// </summary>
+public sealed class ModelSlot(ServingModel initial)
+{
+    private ServingModel _current = initial;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+
+    public ServingModel Current => Volatile.Read(ref _current);
+
+    /// <summary>Loads with <paramref name="load"/> (off the request threads) and swaps; one reload at a time.</summary>
+    public async Task<ServingModel> ReloadAsync(Func<ServingModel> load)
+    {
+        await _reloading.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var fresh = await Task.Run(load).ConfigureAwait(false);
+            var old = Interlocked.Exchange(ref _current, fresh);
+            // Queued requests of the old model are still answered by it; later stragglers fall back
+            // to its unbatched path, so nothing in flight fails.
+            _ = old.DisposeAsync().AsTask();
+            return fresh;
+        }
+        finally { _reloading.Release(); }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace VaeCf.Serving;
+
+/// <summary>How <see cref="MicroBatcher"/> gathers concurrent requests into one forward pass.</summary>
+public sealed record MicroBatcherOptions
+{
+    /// <summary>Most requests scored in one forward pass.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    /// <summary>
+    /// Longest a batch waits for more requests after its first one arrived. Only spent while the
+    /// previous batch held more than one request, so a lone caller is never delayed.
+    /// </summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    public void Validate()
+    {
+        if (MaxBatch < 1) throw new VaeCfException($"The micro-batch size must be at least 1, got {MaxBatch}.");
+        if (MaxWait < TimeSpan.Zero || MaxWait > TimeSpan.FromSeconds(1))
+            throw new VaeCfException($"The micro-batch wait must be between 0 and 1000 ms, got {MaxWait.TotalMilliseconds} ms.");
+    }
+}
+
+/// <summary>
+/// Gathers concurrent single-user requests into one <see cref="Recommender"/> call, so the decoder's
+/// weights (the item-count-wide last layer dominates) are streamed from memory once per batch
+/// instead of once per request. One loop drains a queue: whatever waits when the scorer becomes
+/// free forms the next batch, topped up for at most <see cref="MicroBatcherOptions.MaxWait"/>
+/// while there is concurrent traffic. Each caller gets its own result back through its own task.
+/// </summary>
+public sealed class MicroBatcher : IAsyncDisposable
+{
+    private readonly Recommender _recommender;
+    private readonly MicroBatcherOptions _options;
+    private readonly Channel<Pending> _queue;
+    private readonly Task _loop;
+
+    public Recommender Recommender => _recommender;
+    public MicroBatcherOptions Options => _options;
+    /// <summary>Forward passes run so far and the requests they answered; their ratio is the mean batch size.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+    public long Requests => Interlocked.Read(ref _requests);
+    private long _batches, _requests;
+
+    public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(recommender);
+        _options = options ?? new MicroBatcherOptions();
+        _options.Validate();
+        _recommender = recommender;
+        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>
+    /// Queues one request and completes when its batch has been scored. Invalid requests throw
+    /// here, before queueing, so one bad request never fails a batch. After disposal requests are
+    /// answered directly (unbatched), so a request that raced a model swap still gets its answer.
+    /// </summary>
+    public Task<RecommendationResult> RecommendAsync(RecommendationRequest request)
+    {
+        var pending = new Pending(_recommender.Prepare(request));
+        if (_queue.Writer.TryWrite(pending)) return pending.Task;
+        var results = new RecommendationResult[1];
+        _recommender.Complete([pending.Request], results);
+        return Task.FromResult(results[0]);
+    }
+
+    private async Task RunAsync()
+    {
+        int max = _options.MaxBatch;
+        long waitTicks = (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+        var pendings = new Pending[max];
+        var requests = new PreparedRequest[max];
+        var results = new RecommendationResult[max];
+        int previousBatch = 0;
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            long first = Stopwatch.GetTimestamp();
+            int n = 0;
+            while (n < max && reader.TryRead(out var p)) pendings[n++] = p;
+            if (n == 0) continue;
+            if (n < max && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, first + waitTicks).ConfigureAwait(false);
+
+            for (int i = 0; i < n; i++) requests[i] = pendings[i].Request;
+            try
+            {
+                _recommender.Complete(requests.AsSpan(0, n), results.AsSpan(0, n));
+                for (int i = 0; i < n; i++) pendings[i].SetResult(results[i]);
+            }
+            catch (Exception e)
+            {
+                for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
+            }
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _requests, n);
+            previousBatch = n;
+            Array.Clear(pendings, 0, n);
+            Array.Clear(requests, 0, n);
+            Array.Clear(results, 0, n);
+        }
+    }
+
+    /// <summary>Adds requests that arrive before <paramref name="deadline"/> until the batch is full.</summary>
+    private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, long deadline)
+    {
+        while (n < pendings.Length)
+        {
+            if (reader.TryRead(out var p)) { pendings[n++] = p; continue; }
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero) break;
+            using var timeout = new CancellationTokenSource(remaining);
+            Task waiting = reader.WaitToReadAsync(timeout.Token).AsTask();
+            await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (timeout.IsCancellationRequested) break;
+        }
+        while (n < pendings.Length && reader.TryRead(out var late)) pendings[n++] = late;
+        return n;
+    }
+
+    /// <summary>Stops taking requests, answers the queued ones, and waits for the loop to end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private sealed class Pending(PreparedRequest request) : TaskCompletionSource<RecommendationResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public PreparedRequest Request { get; } = request;
+    }
+}

@@ -1,0 +1,218 @@
+using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Persistence;
+
+namespace VaeCf.Serving;
+
+/// <summary>
+/// Top-k recommendations from any saved model (Mult-VAE/DAE, EASE, popularity: anything that is an
+/// <see cref="IScorer"/> with a manifest naming its items) for histories of original item IDs.
+/// Thread-safe: scoring is serialized behind one gate, because a network's workspace and its GEMM
+/// engine's packing buffers are single-caller; a batch is one forward pass, so callers that want
+/// throughput should batch (see <see cref="MicroBatcher"/>) rather than call in parallel.
+/// </summary>
+public sealed class Recommender
+{
+    /// <summary>Rows scored per forward pass; bounds the score buffer at ScoreChunkRows x items floats.</summary>
+    public const int ScoreChunkRows = 128;
+
+    private static readonly string[] NoStrings = [];
+
+    private readonly Dictionary<string, int> _indexOf;
+    private readonly string?[]? _titles;
+    private readonly object _scoreGate = new();
+    // Guarded by _scoreGate.
+    private NetworkWorkspace? _workspace;
+    private float[] _scores = [];
+    private int[] _topBuffer = [];
+    // Packed on first use: a copy of the output weights (48 MB for ML-20M) only a server needs.
+    private readonly Lazy<PackedOutputLayer?> _packedOutput;
+
+    public IScorer Scorer { get; }
+    public ModelManifest Manifest { get; }
+    public ItemMetadata? Metadata { get; }
+    public int ItemCount => Scorer.ItemCount;
+    /// <summary>Where the model was loaded from, when it came from a folder.</summary>
+    public string? Source { get; init; }
+
+    public Recommender(IScorer scorer, ModelManifest manifest, ItemMetadata? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Items.Length != scorer.ItemCount)
+            throw new VaeCfException($"The model's manifest lists {manifest.Items.Length:N0} items but the model scores {scorer.ItemCount:N0}.");
+        Scorer = scorer;
+        Manifest = manifest;
+        Metadata = metadata;
+        _packedOutput = new Lazy<PackedOutputLayer?>(() => scorer is AutoencoderNetwork network ? PackedOutputLayer.TryCreate(network) : null);
+        _indexOf = new Dictionary<string, int>(manifest.Items.Length, StringComparer.Ordinal);
+        for (int i = 0; i < manifest.Items.Length; i++)
+            if (!_indexOf.TryAdd(manifest.Items[i], i))
+                throw new VaeCfException($"The model's manifest lists item '{manifest.Items[i]}' twice (columns {_indexOf[manifest.Items[i]]} and {i}).");
+        if (metadata is not null)
+        {
+            // Looked up once here so answering a request is an array read, not a dictionary probe per item.
+            _titles = new string?[manifest.Items.Length];
+            for (int i = 0; i < _titles.Length; i++)
+                _titles[i] = metadata.Titles.TryGetValue(manifest.Items[i], out var title) ? title : null;
+        }
+    }
+
+    /// <summary>Opens a model folder (any kind <see cref="ModelLoader"/> knows) and, optionally, an item metadata file for titles.</summary>
+    public static Recommender Load(string directory, string? metadataPath = null, GemmEngine? gemm = null)
+    {
+        var (scorer, manifest) = ModelLoader.Load(directory, gemm);
+        var metadata = metadataPath is null ? null : ItemMetadata.Load(metadataPath);
+        return new Recommender(scorer, manifest, metadata) { Source = Path.GetFullPath(directory) };
+    }
+
+    /// <summary>The model's column for an original item ID.</summary>
+    public bool TryGetIndex(string itemId, out int index) => _indexOf.TryGetValue(itemId, out index);
+
+    public RecommendationResult Recommend(IReadOnlyList<string> history, int k, bool excludeHistory = true, IReadOnlyList<string>? exclude = null) =>
+        Recommend(new RecommendationRequest(history, k) { ExcludeHistory = excludeHistory, Exclude = exclude });
+
+    public RecommendationResult Recommend(RecommendationRequest request)
+    {
+        var prepared = Prepare(request);
+        var results = new RecommendationResult[1];
+        Complete(new ReadOnlySpan<PreparedRequest>(ref prepared), results);
+        return results[0];
+    }
+
+    /// <summary>Many histories, scored together: one forward pass per <see cref="ScoreChunkRows"/> rows.</summary>
+    public RecommendationResult[] RecommendBatch(IReadOnlyList<RecommendationRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var prepared = new PreparedRequest[requests.Count];
+        for (int i = 0; i < prepared.Length; i++) prepared[i] = Prepare(requests[i]);
+        var results = new RecommendationResult[prepared.Length];
+        Complete(prepared, results);
+        return results;
+    }
+
+    /// <summary>
+    /// Raw scores (logits, nothing masked) for one history, as the model computes them; for checks
+    /// and for callers that rank by their own rules.
+    /// </summary>
+    public float[] Score(IReadOnlyList<string> history)
+    {
+        var prepared = Prepare(new RecommendationRequest(history, 1));
+        var scores = new float[ItemCount];
+        lock (_scoreGate)
+        {
+            ScoreRows(BuildHistories(new ReadOnlySpan<PreparedRequest>(ref prepared)), 1);
+            _scores.AsSpan(0, ItemCount).CopyTo(scores);
+        }
+        return scores;
+    }
+
+    /// <summary>
+    /// Checks a request and maps its IDs to columns, outside the scoring gate. Throws
+    /// <see cref="VaeCfException"/> for requests that cannot be answered (k below 1, no item list).
+    /// </summary>
+    internal PreparedRequest Prepare(RecommendationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Items is null) throw new VaeCfException("The request has no item list; send an empty list for a user without history.");
+        if (request.K < 1) throw new VaeCfException($"k must be at least 1, got {request.K}.");
+        var history = Columns(request.Items, out var unknown);
+        int[] excluded = request.Exclude is { Count: > 0 } exclude ? Columns(exclude, out _) : [];
+        return new PreparedRequest(history, excluded, unknown, request.K, request.ExcludeHistory);
+    }
+
+    /// <summary>Known IDs as sorted, distinct columns (the order a dataset's CSR row has, so scores match evaluation bit for bit).</summary>
+    private int[] Columns(IReadOnlyList<string> ids, out string[] unknown)
+    {
+        unknown = NoStrings;
+        if (ids.Count == 0) return [];
+        var columns = new int[ids.Count];
+        int n = 0;
+        List<string>? missing = null;
+        for (int i = 0; i < ids.Count; i++)
+        {
+            string? id = ids[i];
+            if (id is not null && _indexOf.TryGetValue(id, out int column)) columns[n++] = column;
+            else
+            {
+                missing ??= new List<string>();
+                string shown = id ?? "";
+                if (!missing.Contains(shown)) missing.Add(shown);
+            }
+        }
+        Array.Sort(columns, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++)
+            if (distinct == 0 || columns[i] != columns[distinct - 1]) columns[distinct++] = columns[i];
+        if (missing is not null) unknown = missing.ToArray();
+        return distinct == columns.Length ? columns : columns.AsSpan(0, distinct).ToArray();
+    }
+
+    /// <summary>Scores prepared requests in chunks and writes one result per request.</summary>
+    internal void Complete(ReadOnlySpan<PreparedRequest> batch, Span<RecommendationResult> results)
+    {
+        lock (_scoreGate)
+        {
+            for (int start = 0; start < batch.Length; start += ScoreChunkRows)
+            {
+                int rows = Math.Min(ScoreChunkRows, batch.Length - start);
+                var chunk = batch.Slice(start, rows);
+                ScoreRows(BuildHistories(chunk), rows);
+                for (int r = 0; r < rows; r++)
+                    results[start + r] = Select(chunk[r], _scores.AsSpan(r * ItemCount, ItemCount));
+            }
+        }
+    }
+
+    private CsrMatrix BuildHistories(ReadOnlySpan<PreparedRequest> batch)
+    {
+        var pointers = new int[batch.Length + 1];
+        for (int r = 0; r < batch.Length; r++) pointers[r + 1] = pointers[r] + batch[r].History.Length;
+        var columns = new int[pointers[^1]];
+        for (int r = 0; r < batch.Length; r++) batch[r].History.CopyTo(columns, pointers[r]);
+        return new CsrMatrix(batch.Length, ItemCount, pointers, columns);
+    }
+
+    /// <summary>Fills _scores[0 .. rows x items) with the model's scores; caller holds the gate.</summary>
+    private void ScoreRows(CsrMatrix histories, int rows)
+    {
+        long needed = (long)rows * ItemCount;
+        if (_scores.Length < needed) _scores = new float[checked((int)Math.Min((long)ScoreChunkRows * ItemCount, Math.Max(needed, 2L * _scores.Length)))];
+        var output = _scores.AsSpan(0, (int)needed);
+        if (Scorer is AutoencoderNetwork network)
+        {
+            // The network's own Score(histories, ...) sizes its workspace by its first caller, which
+            // for a server is one row; ours holds a full chunk so a micro-batch is one forward pass.
+            _workspace ??= network.CreateWorkspace(ScoreChunkRows);
+            if (_packedOutput.Value is { } packed)
+            {
+                network.ForwardHidden(_workspace, histories, _workspace.RowRange(0, rows));
+                packed.Forward(network.OutputLayerInput(_workspace, rows), rows, output);
+            }
+            else network.Score(_workspace, histories, 0, rows, output);
+        }
+        else Scorer.Score(histories, 0, rows, output);
+    }
+
+    private RecommendationResult Select(in PreparedRequest request, Span<float> scores)
+    {
+        if (request.ExcludeHistory) foreach (int c in request.History) scores[c] = float.NegativeInfinity;
+        foreach (int c in request.Excluded) scores[c] = float.NegativeInfinity;
+        int k = Math.Min(request.K, ItemCount);
+        if (_topBuffer.Length < k) _topBuffer = new int[k];
+        int found = TopK.Select(scores, k, _topBuffer);
+        var items = new RecommendedItem[found];
+        var ids = Manifest.Items;
+        for (int i = 0; i < found; i++)
+        {
+            int c = _topBuffer[i];
+            items[i] = new RecommendedItem(ids[c], scores[c], _titles?[c]);
+        }
+        return new RecommendationResult(items, request.Unknown);
+    }
+}
+
+/// <summary>A request mapped to model columns: sorted distinct history columns, excluded columns, unknown history IDs.</summary>
+internal readonly record struct PreparedRequest(int[] History, int[] Excluded, string[] Unknown, int K, bool ExcludeHistory);

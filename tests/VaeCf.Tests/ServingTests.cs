@@ -1,0 +1,177 @@
+using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Serving;
+
+namespace VaeCf.Tests;
+
+public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
+{
+    [Fact]
+    public void TrainingUserGetsTheScoresEvaluationComputes()
+    {
+        var recommender = model.NewRecommender();
+        for (int row = 0; row < 5; row++)
+        {
+            var expected = new float[ServingFixture.Items];
+            model.Network.Score(model.Data.Train, row, 1, expected);
+            Assert.Equal(expected, recommender.Score(model.TrainHistory(row)));
+
+            // The ranking is the evaluator's: history masked to -inf, then top-k.
+            var masked = (float[])expected.Clone();
+            foreach (int c in model.Data.Train.RowIndices(row)) masked[c] = float.NegativeInfinity;
+            var top = new int[20];
+            int found = TopK.Select(masked, 20, top);
+            var result = recommender.Recommend(model.TrainHistory(row), 20);
+            Assert.Equal(top.Take(found).Select(c => model.Data.ItemIds[c]), result.Items.Select(i => i.Id));
+            Assert.Equal(top.Take(found).Select(c => expected[c]), result.Items.Select(i => i.Score));
+        }
+    }
+
+    [Fact]
+    public void NewUserHistoryWorksAndIsExcluded()
+    {
+        var history = new[] { "100", "105", "230" };
+        var result = model.NewRecommender().Recommend(history, 10);
+        Assert.Equal(10, result.Items.Count);
+        Assert.Empty(result.UnknownItems);
+        Assert.DoesNotContain(result.Items, i => history.Contains(i.Id));
+        Assert.True(result.Items.Zip(result.Items.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public void ExclusionsHold()
+    {
+        var recommender = model.NewRecommender();
+        var history = model.TrainHistory(0);
+        var all = recommender.Recommend(history, ServingFixture.Items, excludeHistory: false);
+        Assert.Equal(ServingFixture.Items, all.Items.Count);
+        var exclude = all.Items.Take(3).Select(i => i.Id).Append("not-an-item").ToArray();
+        var result = recommender.Recommend(history, ServingFixture.Items, excludeHistory: true, exclude: exclude);
+        Assert.Equal(ServingFixture.Items - history.Length - exclude.Count(e => !history.Contains(e) && e != "not-an-item"), result.Items.Count);
+        Assert.DoesNotContain(result.Items, i => history.Contains(i.Id) || exclude.Contains(i.Id));
+        // Without history exclusion the history's items compete like any other.
+        var kept = recommender.Recommend(history, 5, excludeHistory: false);
+        Assert.Equal(all.Items.Take(5), kept.Items);
+    }
+
+    [Fact]
+    public void UnknownIdsAreIgnoredAndReported()
+    {
+        var recommender = model.NewRecommender();
+        var result = recommender.Recommend(["nope", "100", "nope", "x", "105"], 5);
+        Assert.Equal(["nope", "x"], result.UnknownItems);
+        Assert.Equal(2, result.UnknownCount);
+        Assert.Equal(recommender.Recommend(["100", "105"], 5).Items, result.Items);
+        // Only unknown IDs: answered like an empty history.
+        Assert.Equal(recommender.Recommend([], 5).Items, recommender.Recommend(["a", "b"], 5).Items);
+    }
+
+    [Fact]
+    public void EmptyHistoryGetsTheModelsPriorRanking()
+    {
+        var result = model.NewRecommender().Recommend([], 7);
+        Assert.Equal(7, result.Items.Count);
+        Assert.All(result.Items, i => Assert.True(float.IsFinite(i.Score)));
+    }
+
+    [Fact]
+    public void DuplicateIdsCountOnce()
+    {
+        var recommender = model.NewRecommender();
+        Assert.Equal(recommender.Score(["101", "140"]), recommender.Score(["140", "101", "101"]));
+    }
+
+    [Fact]
+    public void BatchEqualsSingles()
+    {
+        var recommender = model.NewRecommender();
+        var requests = Enumerable.Range(0, 300) // more than one score chunk
+            .Select(u => new RecommendationRequest(model.TrainHistory(u % 150), 1 + u % 12) { ExcludeHistory = u % 3 != 0 })
+            .ToArray();
+        var batch = recommender.RecommendBatch(requests);
+        for (int i = 0; i < requests.Length; i++)
+            Assert.Equal(recommender.Recommend(requests[i]).Items, batch[i].Items);
+    }
+
+    [Fact]
+    public async Task MicroBatchedConcurrentRequestsEqualUnbatched()
+    {
+        var recommender = model.NewRecommender();
+        var requests = Enumerable.Range(0, 200).Select(u => new RecommendationRequest(model.TrainHistory(u % 150), 10)).ToArray();
+        var expected = requests.Select(recommender.Recommend).ToArray();
+        await using var batcher = new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = TimeSpan.FromMilliseconds(1) });
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => batcher.RecommendAsync(r))));
+        for (int i = 0; i < requests.Length; i++) Assert.Equal(expected[i].Items, results[i].Items);
+        Assert.Equal(200, batcher.Requests);
+        Assert.True(batcher.Batches <= 200);
+    }
+
+    [Fact]
+    public async Task BatcherRejectsABadRequestAloneAndAnswersAfterDisposal()
+    {
+        var recommender = model.NewRecommender();
+        var batcher = new MicroBatcher(recommender);
+        await Assert.ThrowsAsync<VaeCfException>(() => batcher.RecommendAsync(new RecommendationRequest(["100"], 0)));
+        var before = await batcher.RecommendAsync(new RecommendationRequest(["100"], 3));
+        await batcher.DisposeAsync();
+        var after = await batcher.RecommendAsync(new RecommendationRequest(["100"], 3));
+        Assert.Equal(before.Items, after.Items);
+    }
+
+    [Fact]
+    public void SavedThenLoadedModelGivesBitIdenticalScoresWithTitles()
+    {
+        string dir = model.SaveToTemp();
+        string titles = Path.Combine(dir, "movies.csv");
+        File.WriteAllText(titles, "movieId,title\n100,\"Hundred, The\"\n101,One-oh-one\n");
+        try
+        {
+            var loaded = Recommender.Load(dir, titles);
+            var history = model.TrainHistory(3);
+            Assert.Equal(model.NewRecommender().Score(history), loaded.Score(history));
+            var all = loaded.Recommend([], ServingFixture.Items);
+            Assert.Equal("Hundred, The", all.Items.Single(i => i.Id == "100").Title);
+            Assert.Null(all.Items.Single(i => i.Id == "102").Title);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void BadInputsAreUserErrors()
+    {
+        var recommender = model.NewRecommender();
+        Assert.Throws<VaeCfException>(() => recommender.Recommend(["100"], 0));
+        Assert.Throws<VaeCfException>(() => recommender.Recommend(new RecommendationRequest(null!, 3)));
+        var manifest = model.Manifest with { Items = model.Manifest.Items.Take(5).ToArray() };
+        Assert.Throws<VaeCfException>(() => new Recommender(model.Network, manifest));
+        var duplicated = model.Manifest with { Items = model.Manifest.Items.Select((id, i) => i == 1 ? model.Manifest.Items[0] : id).ToArray() };
+        Assert.Throws<VaeCfException>(() => new Recommender(model.Network, duplicated));
+    }
+
+    [Fact]
+    public void KLargerThanTheCatalogueReturnsEveryRemainingItem()
+    {
+        var result = model.NewRecommender().Recommend(["100", "101"], 10_000);
+        Assert.Equal(ServingFixture.Items - 2, result.Items.Count);
+    }
+
+    [Fact]
+    public void PackedOutputLayerMatchesTheNetworkForRaggedShapes()
+    {
+        // 75 items: a partial last panel; 7 rows: a 4-row group plus single rows.
+        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 75, PDims = [8, 24] }, new Numerics.GemmEngine(2));
+        network.Initialize(5);
+        var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 75).Select(i => $"m{i}").ToArray() };
+        var recommender = new Recommender(network, manifest);
+        var histories = SyntheticClicks.Generate(7, 75, meanClicksPerUser: 6, seed: 9);
+        var expected = new float[7 * 75];
+        network.Score(histories, 0, 7, expected);
+        var requests = Enumerable.Range(0, 7)
+            .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 75) { ExcludeHistory = false })
+            .ToArray();
+        var results = recommender.RecommendBatch(requests);
+        for (int r = 0; r < 7; r++)
+            foreach (var item in results[r].Items)
+                Assert.Equal(expected[r * 75 + int.Parse(item.Id[1..])], item.Score);
+    }
+}
