@@ -25,5 +25,9 @@ public static class CliSetup
         config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE or Mult-DAE and report test metrics.");
         config.AddCommand<Commands.EvaluateCommand>("evaluate").WithDescription("Evaluate a saved model on held-out users (NDCG@k, Recall@k).");
         config.AddCommand<Commands.PrepareCommand>("prepare").WithDescription("Preprocess and split raw interactions into the original notebook's layout.");
+        config.AddCommand<Commands.TuneBetaCommand>("tune-beta").WithDescription("The paper's beta search: anneal to 1.0, pick beta at the best validation NDCG@100, retrain with it as the cap.");
+        config.AddCommand<Commands.ExperimentCommand>("experiment").WithDescription("Run a grid file of configurations (resumable) into results.csv.");
+        config.AddCommand<Commands.PlotCommand>("plot").WithDescription("Draw PNG figures (annealing, NDCG vs dimension, metrics vs loss, training curves) for runs.");
+        config.AddCommand<Commands.ReportCommand>("report").WithDescription("Write a Markdown report with the results table, the best runs and the figures.");
     }
 }

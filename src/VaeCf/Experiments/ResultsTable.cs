@@ -88,6 +88,9 @@ public sealed record ResultRow
     /// <summary>The first decoder size: the latent dimension (the x axis of the seed's NDCG-vs-dimension figure).</summary>
     public int FirstDecoderDim => int.Parse(PDims.Split('-')[0], CultureInfo.InvariantCulture);
 
+    /// <summary>A float option as its shortest text reads (0.001, not 0.00100000005): the CSV shows what was asked for.</summary>
+    private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
     /// <summary>Reads a complete run folder (config.json and history.csv; experiment.json when the grid runner wrote it).</summary>
     public static ResultRow FromRunFolder(string folder)
     {
@@ -110,23 +113,23 @@ public sealed record ResultRow
             Dataset = info?.Dataset ?? ExperimentGrid.Slugify(DatasetSpec.NameFromPath(manifest.Dataset?.Source ?? "data")),
             PDims = string.Join("-", architecture.PDims),
             QDims = string.Join("-", architecture.EffectiveQDims),
-            DropoutEnc = architecture.InputDropout,
-            DropoutDec = architecture.HiddenDropout,
+            DropoutEnc = AsWritten(architecture.InputDropout),
+            DropoutDec = AsWritten(architecture.HiddenDropout),
             Optimizer = training.Optimizer.ToString().ToLowerInvariant(),
-            WeightDecay = training.WeightDecay ?? Trainer.DefaultWeightDecay(architecture.Kind, training.BatchSize),
-            Lr = training.LearningRate,
+            WeightDecay = AsWritten(training.WeightDecay ?? Trainer.DefaultWeightDecay(architecture.Kind, training.BatchSize)),
+            Lr = AsWritten(training.LearningRate),
             LrScheduler = training.LrPatience > 0 ? "plateau" : "none",
             LrPatience = training.LrPatience,
             EarlyStopPatience = training.EarlyStopPatience,
             Anneal = architecture.Kind == ModelKind.MultVae ? OptionNames.Name(training.Anneal) : "none",
-            AnnealCap = architecture.Kind == ModelKind.MultVae ? training.AnnealCap : 0,
+            AnnealCap = architecture.Kind == ModelKind.MultVae ? AsWritten(training.AnnealCap) : 0,
             TotalAnnealSteps = training.TotalAnnealSteps,
             BatchSize = training.BatchSize,
             Epochs = training.Epochs,
             Seed = training.Seed,
             EpochsRun = history.Count,
             BestEpoch = manifest.BestEpoch ?? 0,
-            BetaAtBest = best?.Beta ?? double.NaN,
+            BetaAtBest = best is null ? double.NaN : AsWritten(best.Beta),
             Loss = best?.ValidationLoss ?? double.NaN,
             TrainLoss = best?.TrainLoss ?? double.NaN,
             ValN100 = Metric(validation, "NDCG@100").Mean,
