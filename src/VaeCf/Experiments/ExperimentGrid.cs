@@ -35,7 +35,8 @@ public sealed record DatasetSpec
     public static string NameFromPath(string path)
     {
         string trimmed = path.TrimEnd('/', '\\');
-        string name = File.Exists(trimmed) ? System.IO.Path.GetFileNameWithoutExtension(trimmed) : System.IO.Path.GetFileName(trimmed);
+        // A folder keeps its whole name; a file (existing or not yet) loses its extension.
+        string name = ExperimentGrid.Slugify(Directory.Exists(trimmed) ? System.IO.Path.GetFileName(trimmed) : System.IO.Path.GetFileNameWithoutExtension(trimmed));
         return string.IsNullOrEmpty(name) ? "data" : name;
     }
 }
@@ -325,8 +326,8 @@ public sealed class ExperimentGrid
             prepare.Validate();
         }
         catch (VaeCfException e) when (!e.Message.StartsWith(file, StringComparison.Ordinal)) { throw new VaeCfException($"{file}: '{map.Where}': {e.Message}"); }
-        string name = OptionalText(map, "name", file) ?? DatasetSpec.NameFromPath(path);
-        return WithBase(new DatasetSpec { Path = path, ResolvedPath = path, Name = CheckSlug(name, file), Prepare = prepare }, baseFolder);
+        string name = OptionalText(map, "name", file) is { } given ? CheckSlug(given, file) : DatasetSpec.NameFromPath(path);
+        return WithBase(new DatasetSpec { Path = path, ResolvedPath = path, Name = name, Prepare = prepare }, baseFolder);
     }
 
     private static DatasetSpec WithBase(DatasetSpec spec, string baseFolder) =>
