@@ -144,6 +144,7 @@ public class GridTests
     [InlineData("datasets: [d.csv]\nlr: 0.001\nlr: 0.002\n", "lr")]
     [InlineData("model: vae\n", "datasets")]
     [InlineData("datasets: [d.csv]\ndropout: 1.5\n", "dropout")]
+    [InlineData("datasets: [d.csv]\nmodel: dae\nhidden_dropout: 0.5\n", "hidden_dropout")]
     public void BadValuesAreErrorsNamingTheFile(string content, string mentioned)
     {
         using var files = new DataTestFiles();

@@ -72,6 +72,11 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         var pick = BetaTuning.PickBeta(anneal.History);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"best validation NDCG@100 {pick.ValidationNdcg100:F4} at epoch {pick.Epoch}, where beta = [bold]{pick.Beta:F4}[/]"));
         if (pick.Beta == 0) console.MarkupLine("[yellow]beta was 0 at the best epoch: stage 2 trains without the KL term[/]");
+        if (pick.Beta >= annealOptions.AnnealCap)
+            // Beta and training time rise together, so a best epoch after the cap is reached says
+            // "still improving" as much as "more KL helps"; stage 2 then repeats stage 1.
+            console.MarkupLine("[yellow]the best epoch came after beta reached 1.0: stage 2 repeats stage 1. NDCG may still be rising; " +
+                "try more updates (a smaller --batch-size or more --epochs) before reading beta off this run[/]");
 
         var retrainOptions = BetaTuning.RetrainOptions(options, pick);
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]stage 2[/]: retrain with cap {pick.Beta:F4}"));

@@ -212,6 +212,9 @@ public sealed class ExperimentGrid
         {
             (model with { ItemCount = 1 }).Validate();
             draft.Training.Validate();
+            // Hidden dropout skips the latent code, so on I-200-I it would silently change nothing.
+            if (model.HiddenDropout > 0 && model.PDims.Length == 1 && model.EffectiveQDims.Length == 1)
+                throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
         }
         catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
         return Describe(stage, dataset, model, draft.Training);
