@@ -28,5 +28,9 @@ public static class CliSetup
         config.AddCommand<Commands.ServeCommand>("serve").WithDescription("Serve recommendations over HTTP (micro-batched, hot reload, OpenAPI).");
         config.AddCommand<Commands.SyntheticModelCommand>("synthetic-model").IsHidden();
         config.AddCommand<Commands.PrepareCommand>("prepare").WithDescription("Preprocess and split raw interactions into the original notebook's layout.");
+        config.AddCommand<Commands.TuneBetaCommand>("tune-beta").WithDescription("The paper's beta search: anneal to 1.0, pick beta at the best validation NDCG@100, retrain with it as the cap.");
+        config.AddCommand<Commands.ExperimentCommand>("experiment").WithDescription("Run a grid file of configurations (resumable) into results.csv.");
+        config.AddCommand<Commands.PlotCommand>("plot").WithDescription("Draw PNG figures (annealing, NDCG vs dimension, metrics vs loss, training curves) for runs.");
+        config.AddCommand<Commands.ReportCommand>("report").WithDescription("Write a Markdown report with the results table, the best runs and the figures.");
     }
 }

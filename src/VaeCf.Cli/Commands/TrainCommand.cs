@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Data;
@@ -14,23 +13,8 @@ namespace VaeCf.Cli.Commands;
 /// <summary>vaecf train: data -> trained Mult-VAE / Mult-DAE folder (weights, config, history) with test metrics.</summary>
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : DataSettings
+    public sealed class Settings : TrainingSettings
     {
-        [CommandOption("-d|--data <PATH>")]
-        [Description("Ratings file, a folder holding one, or a prepared split folder.")]
-        [DefaultValue("data/ml-latest-small")]
-        public string Data { get; init; } = "data/ml-latest-small";
-
-        [CommandOption("-m|--model <KIND>")]
-        [Description("vae (Mult-VAE), dae (Mult-DAE), ease (Steck 2019) or popularity.")]
-        [DefaultValue("vae")]
-        public string Model { get; init; } = "vae";
-
-        [CommandOption("--lambda <L>")]
-        [Description("EASE's L2 regularization.")]
-        [DefaultValue(500f)]
-        public float Lambda { get; init; } = 500f;
-
         [CommandOption("-o|--output <DIR>")]
         [Description("Model folder to write (default runs/<model>-<time>).")]
         public string? Output { get; init; }
@@ -39,182 +23,30 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Replace an existing model folder.")]
         public bool Overwrite { get; init; }
 
-        [CommandOption("--p-dims <SIZES>")]
-        [Description("Decoder hidden sizes from the latent code out, comma-separated (vae: 200,600; dae: 200).")]
-        public string? PDims { get; init; }
-
-        [CommandOption("--q-dims <SIZES>")]
-        [Description("Encoder hidden sizes from the input in; mirrored from --p-dims when omitted.")]
-        public string? QDims { get; init; }
-
-        [CommandOption("--dropout <P>")]
-        [Description("Drop probability on the normalized input.")]
-        [DefaultValue(0.5f)]
-        public float Dropout { get; init; } = 0.5f;
-
-        [CommandOption("--hidden-dropout <P>")]
-        [Description("Drop probability on hidden layers (not the code).")]
-        [DefaultValue(0f)]
-        public float HiddenDropout { get; init; }
-
-        [CommandOption("--optimizer <NAME>")]
-        [Description("adam or adamw.")]
-        [DefaultValue("adam")]
-        public string Optimizer { get; init; } = "adam";
-
-        [CommandOption("--lr <RATE>")]
-        [DefaultValue(1e-3f)]
-        public float LearningRate { get; init; } = 1e-3f;
-
-        [CommandOption("--weight-decay <W>")]
-        [Description("adam: L2 penalty W*||weights||^2, gradient 2W*w, i.e. PyTorch Adam(weight_decay=2W) (dae default 0.01/batch-size, the original's); adamw: decoupled decay rate (default 0).")]
-        public float? WeightDecay { get; init; }
-
-        [CommandOption("--batch-size <N>")]
-        [DefaultValue(500)]
-        public int BatchSize { get; init; } = 500;
-
-        [CommandOption("--epochs <N>")]
-        [DefaultValue(200)]
-        public int Epochs { get; init; } = 200;
-
-        [CommandOption("--anneal <SCHEDULE>")]
-        [Description("paper (min(cap, step/total-anneal-steps)), seed85 (cap reached at 85% of epochs) or constant.")]
-        [DefaultValue("paper")]
-        public string Anneal { get; init; } = "paper";
-
-        [CommandOption("--anneal-cap <BETA>")]
-        [DefaultValue(0.2f)]
-        public float AnnealCap { get; init; } = 0.2f;
-
-        [CommandOption("--total-anneal-steps <N>")]
-        [DefaultValue(200000)]
-        public int TotalAnnealSteps { get; init; } = 200_000;
-
-        [CommandOption("--lr-patience <N>")]
-        [Description("ReduceLROnPlateau patience in evaluations; 0 = off.")]
-        [DefaultValue(0)]
-        public int LrPatience { get; init; }
-
-        [CommandOption("--lr-factor <F>")]
-        [DefaultValue(0.4f)]
-        public float LrFactor { get; init; } = 0.4f;
-
-        [CommandOption("--lr-monitor <WHAT>")]
-        [Description("ndcg (maximized) or loss (minimized).")]
-        [DefaultValue("ndcg")]
-        public string LrMonitor { get; init; } = "ndcg";
-
-        [CommandOption("--early-stop <N>")]
-        [Description("Stop after N evaluations without improvement; 0 = off.")]
-        [DefaultValue(0)]
-        public int EarlyStopPatience { get; init; }
-
-        [CommandOption("--early-stop-monitor <WHAT>")]
-        [Description("ndcg or loss.")]
-        [DefaultValue("ndcg")]
-        public string EarlyStopMonitor { get; init; } = "ndcg";
-
-        [CommandOption("--eval-every <N>")]
-        [DefaultValue(1)]
-        public int EvaluateEvery { get; init; } = 1;
-
-        [CommandOption("--train-seed <SEED>")]
-        [Description("Seed of initialization, batch order, dropout and noise (default: --seed).")]
-        public int? TrainSeed { get; init; }
-
-        [CommandOption("--threads <N>")]
-        [Description("Worker threads; 0 = all cores.")]
-        [DefaultValue(0)]
-        public int Threads { get; init; }
-
         [CommandOption("--titles <FILE>")]
         [Description("Item metadata (e.g. movies.csv) for the example recommendations; found beside the data when omitted.")]
         public string? Titles { get; init; }
 
-        [CommandOption("--no-example")]
-        [Description("Skip the example recommendations for a held-out user.")]
-        public bool NoExample { get; init; }
+        [CommandOption("--lambda <L>")]
+        [Description("EASE's L2 regularization (with --model ease).")]
+        [DefaultValue(500f)]
+        public float Lambda { get; init; } = 500f;
+
+        protected override bool AcceptsBaselines => true;
 
         public override ValidationResult Validate()
         {
-            try
+            if (IsBaseline)
             {
-                if (IsBaseline) new Baselines.EaseOptions { Lambda = Lambda, Threads = Threads }.Validate();
-                else _ = ModelConfigFor(1);
-                ToTrainingOptions().Validate();
+                try { new Baselines.EaseOptions { Lambda = Lambda, Threads = Threads }.Validate(); }
+                catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
             }
-            catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
-            return ValidateData();
+            return base.Validate();
         }
 
-        public string ModelName => Model.ToLowerInvariant() switch
-        {
-            "vae" or "mult-vae" or "multvae" => "vae",
-            "dae" or "mult-dae" or "multdae" => "dae",
-            "ease" => "ease",
-            "popularity" or "pop" => "popularity",
-            _ => throw new VaeCfException($"--model must be vae, dae, ease or popularity, got '{Model}'."),
-        };
-
-        public bool IsBaseline => ModelName is "ease" or "popularity";
-
-        public ModelKind Kind => ModelName == "dae" ? ModelKind.MultDae : ModelKind.MultVae;
-
-        public ModelConfig ModelConfigFor(int items)
-        {
-            var config = ModelConfig.Default(Kind, items) with { InputDropout = Dropout, HiddenDropout = HiddenDropout };
-            if (PDims is not null) config = config with { PDims = ParseDims(PDims, "--p-dims") };
-            if (QDims is not null) config = config with { QDims = ParseDims(QDims, "--q-dims") };
-            config.Validate();
-            return config;
-        }
-
-        public TrainingOptions ToTrainingOptions() => new()
-        {
-            Optimizer = Optimizer.ToLowerInvariant() switch
-            {
-                "adam" => OptimizerKind.Adam,
-                "adamw" => OptimizerKind.AdamW,
-                _ => throw new VaeCfException($"--optimizer must be adam or adamw, got '{Optimizer}'."),
-            },
-            LearningRate = LearningRate,
-            WeightDecay = WeightDecay,
-            BatchSize = BatchSize,
-            Epochs = Epochs,
-            Anneal = Anneal.ToLowerInvariant() switch
-            {
-                "paper" => AnnealSchedule.Paper,
-                "seed85" or "85" => AnnealSchedule.Seed85,
-                "constant" => AnnealSchedule.Constant,
-                _ => throw new VaeCfException($"--anneal must be paper, seed85 or constant, got '{Anneal}'."),
-            },
-            AnnealCap = AnnealCap,
-            TotalAnnealSteps = TotalAnnealSteps,
-            LrPatience = LrPatience,
-            LrFactor = LrFactor,
-            LrMonitor = ParseMonitor(LrMonitor, "--lr-monitor"),
-            EarlyStopPatience = EarlyStopPatience,
-            EarlyStopMonitor = ParseMonitor(EarlyStopMonitor, "--early-stop-monitor"),
-            EvaluateEvery = EvaluateEvery,
-            Seed = TrainSeed ?? Seed,
-            Threads = Threads,
-        };
-
-        private static MonitoredMetric ParseMonitor(string text, string flag) => text.ToLowerInvariant() switch
-        {
-            "ndcg" or "ndcg@100" => MonitoredMetric.Ndcg,
-            "loss" => MonitoredMetric.Loss,
-            _ => throw new VaeCfException($"{flag} must be ndcg or loss, got '{text}'."),
-        };
-
-        public static int[] ParseDims(string text, string flag)
-        {
-            var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 0) throw new VaeCfException($"{flag} needs at least one size, e.g. 200,600.");
-            return parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int d) && d > 0
-                ? d : throw new VaeCfException($"{flag}: '{p}' is not a positive integer (got '{text}').")).ToArray();
-        }
+        [CommandOption("--no-example")]
+        [Description("Skip the example recommendations for a held-out user.")]
+        public bool NoExample { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -233,26 +65,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         console.MarkupLine($"[bold]{ModelManifest.ModelName(config.Kind)}[/] [[{data.ItemCount}-{string.Join("-", config.EffectiveQDims)}-{string.Join("-", config.PDims.Skip(1))}{(config.PDims.Length > 1 ? "-" : "")}{data.ItemCount}]], " +
             $"{options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate}, anneal {options.Anneal.ToString().ToLowerInvariant()} cap {options.AnnealCap}");
 
-        var observer = new ConsoleTrainingObserver(console, options.Epochs);
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); console.MarkupLine("[yellow]stopping after this batch; the best model so far will be saved[/]"); };
-        Console.CancelKeyPress += onCancel;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, cancellationToken);
-        TrainingResult result;
-        try
-        {
-            var trainer = new Trainer(options, observer);
-            if (console.Profile.Capabilities.Interactive)
-            {
-                TrainingResult? captured = null;
-                console.Progress().AutoClear(true).HideCompleted(true)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .Start(ctx => { observer.Progress = ctx; captured = trainer.Train(data, config, linked.Token); });
-                result = captured!;
-            }
-            else result = trainer.Train(data, config, linked.Token);
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
+        var result = InteractiveTraining.Run(console, options, data, config, cancellationToken);
 
         TrainingRunStore.Save(output, result, options, data, summary.Source);
         if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");

@@ -1,0 +1,165 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VaeCf.Model;
+using VaeCf.Training;
+
+namespace VaeCf.Cli.Commands;
+
+/// <summary>
+/// Model and training flags shared by every command that trains (train, tune-beta), so a flag means
+/// the same thing in each and maps to <see cref="ModelConfig"/> / <see cref="TrainingOptions"/> in one place.
+/// </summary>
+public abstract class TrainingSettings : DataSettings
+{
+    [CommandOption("-d|--data <PATH>")]
+    [Description("Ratings file, a folder holding one, or a prepared split folder.")]
+    [DefaultValue("data/ml-latest-small")]
+    public string Data { get; init; } = "data/ml-latest-small";
+
+    [CommandOption("-m|--model <KIND>")]
+    [Description("vae (Mult-VAE) or dae (Mult-DAE).")]
+    [DefaultValue("vae")]
+    public string Model { get; init; } = "vae";
+
+    [CommandOption("--p-dims <SIZES>")]
+    [Description("Decoder hidden sizes from the latent code out, comma-separated (vae: 200,600; dae: 200).")]
+    public string? PDims { get; init; }
+
+    [CommandOption("--q-dims <SIZES>")]
+    [Description("Encoder hidden sizes from the input in; mirrored from --p-dims when omitted.")]
+    public string? QDims { get; init; }
+
+    [CommandOption("--dropout <P>")]
+    [Description("Drop probability on the normalized input.")]
+    [DefaultValue(0.5f)]
+    public float Dropout { get; init; } = 0.5f;
+
+    [CommandOption("--hidden-dropout <P>")]
+    [Description("Drop probability on hidden layers (not the code).")]
+    [DefaultValue(0f)]
+    public float HiddenDropout { get; init; }
+
+    [CommandOption("--optimizer <NAME>")]
+    [Description("adam or adamw.")]
+    [DefaultValue("adam")]
+    public string Optimizer { get; init; } = "adam";
+
+    [CommandOption("--lr <RATE>")]
+    [DefaultValue(1e-3f)]
+    public float LearningRate { get; init; } = 1e-3f;
+
+    [CommandOption("--weight-decay <W>")]
+    [Description("adam: L2 penalty W*||weights||^2 (dae default 0.01/batch-size); adamw: decoupled decay.")]
+    public float? WeightDecay { get; init; }
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(500)]
+    public int BatchSize { get; init; } = 500;
+
+    [CommandOption("--epochs <N>")]
+    [DefaultValue(200)]
+    public int Epochs { get; init; } = 200;
+
+    [CommandOption("--anneal <SCHEDULE>")]
+    [Description("paper (min(cap, step/total-anneal-steps)), seed85 (cap reached at 85% of epochs) or constant. Default: train paper, tune-beta seed85.")]
+    public string? Anneal { get; init; }
+
+    [CommandOption("--anneal-cap <BETA>")]
+    [Description("Largest beta (default 0.2).")]
+    public float? AnnealCap { get; init; }
+
+    [CommandOption("--total-anneal-steps <N>")]
+    [DefaultValue(200000)]
+    public int TotalAnnealSteps { get; init; } = 200_000;
+
+    [CommandOption("--lr-patience <N>")]
+    [Description("ReduceLROnPlateau patience in evaluations; 0 = off.")]
+    [DefaultValue(0)]
+    public int LrPatience { get; init; }
+
+    [CommandOption("--lr-factor <F>")]
+    [DefaultValue(0.4f)]
+    public float LrFactor { get; init; } = 0.4f;
+
+    [CommandOption("--lr-monitor <WHAT>")]
+    [Description("ndcg (maximized) or loss (minimized).")]
+    [DefaultValue("ndcg")]
+    public string LrMonitor { get; init; } = "ndcg";
+
+    [CommandOption("--early-stop <N>")]
+    [Description("Stop after N evaluations without improvement; 0 = off.")]
+    [DefaultValue(0)]
+    public int EarlyStopPatience { get; init; }
+
+    [CommandOption("--early-stop-monitor <WHAT>")]
+    [Description("ndcg or loss.")]
+    [DefaultValue("ndcg")]
+    public string EarlyStopMonitor { get; init; } = "ndcg";
+
+    [CommandOption("--eval-every <N>")]
+    [DefaultValue(1)]
+    public int EvaluateEvery { get; init; } = 1;
+
+    [CommandOption("--train-seed <SEED>")]
+    [Description("Seed of initialization, batch order, dropout and noise (default: --seed).")]
+    public int? TrainSeed { get; init; }
+
+    [CommandOption("--threads <N>")]
+    [Description("Worker threads; 0 = all cores.")]
+    [DefaultValue(0)]
+    public int Threads { get; init; }
+
+    /// <summary>The schedule used when --anneal is not given.</summary>
+    protected virtual string DefaultAnneal => "paper";
+
+    public override ValidationResult Validate()
+    {
+        try
+        {
+            if (!IsBaseline) _ = ModelConfigFor(1);
+            ToTrainingOptions().Validate();
+        }
+        catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
+        return ValidateData();
+    }
+
+    public ModelKind Kind => OptionNames.ParseModel(Model, AcceptsBaselines ? "--model (vae, dae, ease, popularity)" : "--model");
+
+    /// <summary>Whether --model may also name a closed-form baseline (ease, popularity); only train fits them.</summary>
+    protected virtual bool AcceptsBaselines => false;
+
+    public bool IsBaseline => AcceptsBaselines && Model.Trim().ToLowerInvariant() is "ease" or "popularity" or "pop";
+
+    /// <summary>vae, dae, ease or popularity: names output folders and picks the fitting path.</summary>
+    public string ModelName => !IsBaseline ? OptionNames.ShortName(Kind) : Model.Trim().ToLowerInvariant() == "ease" ? "ease" : "popularity";
+
+    public ModelConfig ModelConfigFor(int items)
+    {
+        var config = ModelConfig.Default(Kind, items) with { InputDropout = Dropout, HiddenDropout = HiddenDropout };
+        if (PDims is not null) config = config with { PDims = OptionNames.ParseDims(PDims, "--p-dims") };
+        if (QDims is not null) config = config with { QDims = OptionNames.ParseDims(QDims, "--q-dims") };
+        config.Validate();
+        return config;
+    }
+
+    public TrainingOptions ToTrainingOptions() => new()
+    {
+        Optimizer = OptionNames.ParseOptimizer(Optimizer, "--optimizer"),
+        LearningRate = LearningRate,
+        WeightDecay = WeightDecay,
+        BatchSize = BatchSize,
+        Epochs = Epochs,
+        Anneal = OptionNames.ParseAnneal(Anneal ?? DefaultAnneal, "--anneal"),
+        AnnealCap = AnnealCap ?? 0.2f,
+        TotalAnnealSteps = TotalAnnealSteps,
+        LrPatience = LrPatience,
+        LrFactor = LrFactor,
+        LrMonitor = OptionNames.ParseMonitor(LrMonitor, "--lr-monitor"),
+        EarlyStopPatience = EarlyStopPatience,
+        EarlyStopMonitor = OptionNames.ParseMonitor(EarlyStopMonitor, "--early-stop-monitor"),
+        EvaluateEvery = EvaluateEvery,
+        Seed = TrainSeed ?? Seed,
+        Threads = Threads,
+    };
+}

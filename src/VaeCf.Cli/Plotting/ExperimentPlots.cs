@@ -1,0 +1,159 @@
+using ScottPlot;
+using VaeCf.Experiments;
+using VaeCf.Persistence;
+using VaeCf.Training;
+
+namespace VaeCf.Cli.Plotting;
+
+/// <summary>Pixel size of every figure; one size for all keeps a report's figures aligned.</summary>
+public readonly record struct FigureSize(int Width, int Height)
+{
+    public static readonly FigureSize Default = new(900, 560);
+}
+
+/// <summary>A written figure and what it shows, for reports.</summary>
+public sealed record Figure(string Path, string Caption);
+
+/// <summary>
+/// The seed project's figures as PNGs: (a) the annealing curve of one run, (b) NDCG@100 against the
+/// first decoder size, (c) ranking metrics against loss, (d) training curves.
+/// Lives in the CLI, not the library, so library users do not inherit ScottPlot's native Skia assets.
+/// </summary>
+public static class ExperimentPlots
+{
+    /// <summary>(a) Validation NDCG@100 per epoch, beta on the right axis, the kept epoch marked.</summary>
+    public static Figure Annealing(string title, IReadOnlyList<EpochRecord> history, string path, FigureSize size)
+    {
+        var plot = new Plot();
+        var evaluated = history.Where(h => !double.IsNaN(h.Ndcg100)).ToList();
+        var ndcg = plot.Add.Scatter(evaluated.Select(h => (double)h.Epoch).ToArray(), evaluated.Select(h => h.Ndcg100).ToArray());
+        ndcg.LegendText = "validation NDCG@100";
+        ndcg.MarkerSize = 3;
+        bool hasBeta = history.Any(h => h.Beta > 0);
+        if (hasBeta)
+        {
+            var beta = plot.Add.Scatter(history.Select(h => (double)h.Epoch).ToArray(), history.Select(h => (double)h.Beta).ToArray());
+            beta.LegendText = "beta (right axis)";
+            beta.MarkerSize = 0;
+            beta.LinePattern = LinePattern.Dashed;
+            beta.Axes.YAxis = plot.Axes.Right;
+            plot.Axes.Right.Label.Text = "beta";
+        }
+        var best = evaluated.Count == 0 ? null : evaluated.MaxBy(h => h.Ndcg100);
+        if (best is not null)
+        {
+            var line = plot.Add.VerticalLine(best.Epoch);
+            line.LinePattern = LinePattern.Dotted;
+            line.Color = Colors.Black;
+            line.LegendText = hasBeta ? $"best epoch {best.Epoch} (NDCG {best.Ndcg100:F3}, beta {best.Beta:F3})" : $"best epoch {best.Epoch} (NDCG {best.Ndcg100:F3})";
+        }
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel("validation NDCG@100");
+        plot.ShowLegend(Alignment.LowerRight);
+        return Save(plot, path, size, $"Annealing: validation NDCG@100 per epoch{(hasBeta ? " with beta" : "")}, best epoch marked ({title}).");
+    }
+
+    /// <summary>(d) Training and validation loss per epoch.</summary>
+    public static Figure TrainingCurves(string title, IReadOnlyList<EpochRecord> history, string path, FigureSize size)
+    {
+        var plot = new Plot();
+        var train = plot.Add.Scatter(history.Select(h => (double)h.Epoch).ToArray(), history.Select(h => h.TrainLoss).ToArray());
+        train.LegendText = "training loss";
+        train.MarkerSize = 0;
+        var evaluated = history.Where(h => double.IsFinite(h.ValidationLoss)).ToList();
+        if (evaluated.Count > 0)
+        {
+            var validation = plot.Add.Scatter(evaluated.Select(h => (double)h.Epoch).ToArray(), evaluated.Select(h => h.ValidationLoss).ToArray());
+            validation.LegendText = "validation loss (fold-in, no dropout)";
+            validation.MarkerSize = 0;
+        }
+        plot.Title(title);
+        plot.XLabel("epoch");
+        plot.YLabel("loss (NLL + beta KL)");
+        plot.ShowLegend(Alignment.UpperRight);
+        return Save(plot, path, size, $"Training curves: training and validation loss per epoch ({title}).");
+    }
+
+    /// <summary>(b) Test NDCG@100 against the first decoder size (the latent size), one series per model and dataset.</summary>
+    public static Figure NdcgVsDimension(IReadOnlyList<ResultRow> rows, string path, FigureSize size)
+    {
+        var plot = new Plot();
+        foreach (var group in rows.Where(r => double.IsFinite(r.N100)).GroupBy(r => (r.Model, r.Dataset)).OrderBy(g => g.Key))
+        {
+            var points = group.OrderBy(r => r.FirstDecoderDim).ToList();
+            var all = plot.Add.Scatter(points.Select(r => (double)r.FirstDecoderDim).ToArray(), points.Select(r => r.N100).ToArray());
+            all.LineWidth = 0;
+            all.MarkerSize = 6;
+            all.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (every run)";
+            // The line joins the run chosen per size by validation NDCG, as one would pick it.
+            var chosen = points.GroupBy(r => r.FirstDecoderDim).Select(g => g.MaxBy(r => r.ValN100)!).OrderBy(r => r.FirstDecoderDim).ToList();
+            var line = plot.Add.Scatter(chosen.Select(r => (double)r.FirstDecoderDim).ToArray(), chosen.Select(r => r.N100).ToArray(), all.Color);
+            line.MarkerSize = 0;
+            line.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (best by validation)";
+        }
+        plot.Title("Test NDCG@100 vs first decoder dimension");
+        plot.XLabel("first decoder dimension (latent size, p_dims[0])");
+        plot.YLabel("test NDCG@100");
+        plot.ShowLegend(Alignment.LowerRight);
+        return Save(plot, path, size, "Test NDCG@100 against the first decoder dimension, per model and dataset; the line follows the run picked by validation NDCG@100 at each size.");
+    }
+
+    /// <summary>(c) Test NDCG@100, Recall@20 and Recall@50 against the validation loss at the kept epoch.</summary>
+    public static Figure MetricsVsLoss(IReadOnlyList<ResultRow> rows, string path, FigureSize size)
+    {
+        var plot = new Plot();
+        var usable = rows.Where(r => double.IsFinite(r.Loss)).OrderBy(r => r.Loss).ToList();
+        foreach (var (name, metric) in new (string, Func<ResultRow, double>)[] { ("NDCG@100", r => r.N100), ("Recall@20", r => r.R20), ("Recall@50", r => r.R50) })
+        {
+            var points = usable.Where(r => double.IsFinite(metric(r))).ToList();
+            var series = plot.Add.Scatter(points.Select(r => r.Loss).ToArray(), points.Select(metric).ToArray());
+            series.LineWidth = 0;
+            series.MarkerSize = 6;
+            series.LegendText = name;
+        }
+        plot.Title("Test ranking metrics vs validation loss");
+        plot.XLabel("validation loss at the kept epoch");
+        plot.YLabel("test metric");
+        plot.ShowLegend(Alignment.UpperRight);
+        return Save(plot, path, size, "Test NDCG@100, Recall@20 and Recall@50 of every run against its validation loss at the kept epoch.");
+    }
+
+    /// <summary>
+    /// Every figure for the runs under <paramref name="runsDirectory"/>: the two summary figures and,
+    /// per run, the annealing and training curves (only for the <paramref name="topRuns"/> best by
+    /// validation NDCG@100 when positive).
+    /// </summary>
+    public static List<Figure> PlotAll(string runsDirectory, string outputDirectory, FigureSize size, int topRuns = 0)
+    {
+        var folders = ResultsCsv.FindRunFolders(runsDirectory);
+        if (folders.Count == 0) throw new VaeCfException($"No complete runs (folders with config.json and history.csv) under '{runsDirectory}'.");
+        Directory.CreateDirectory(outputDirectory);
+        var runs = folders.Select(f => (Folder: f, Row: ResultRow.FromRunFolder(f))).ToList();
+        var rows = runs.Select(r => r.Row).ToList();
+        var figures = new List<Figure>
+        {
+            NdcgVsDimension(rows, Path.Combine(outputDirectory, "ndcg-vs-dimension.png"), size),
+            MetricsVsLoss(rows, Path.Combine(outputDirectory, "metrics-vs-loss.png"), size),
+        };
+        var selected = topRuns > 0 ? runs.OrderByDescending(r => r.Row.ValN100).Take(topRuns).ToList() : runs;
+        foreach (var (folder, row) in selected)
+        {
+            var history = HistoryCsv.Parse(Path.Combine(folder, TrainingRunStore.HistoryFile));
+            string name = ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)));
+            figures.Add(Annealing(row.RunId, history, Path.Combine(outputDirectory, $"anneal-{name}.png"), size));
+            figures.Add(TrainingCurves(row.RunId, history, Path.Combine(outputDirectory, $"curves-{name}.png"), size));
+        }
+        return figures;
+    }
+
+    private static Figure Save(Plot plot, string path, FigureSize size, string caption)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // Written beside and moved, so a reader never sees half a PNG.
+        string temp = path + ".tmp.png";
+        plot.SavePng(temp, size.Width, size.Height);
+        File.Move(temp, path, overwrite: true);
+        return new Figure(path, caption);
+    }
+}

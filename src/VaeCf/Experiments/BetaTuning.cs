@@ -1,0 +1,61 @@
+using VaeCf.Model;
+using VaeCf.Split;
+using VaeCf.Training;
+
+namespace VaeCf.Experiments;
+
+/// <summary>The epoch of best validation NDCG@100 and the beta that was in force then.</summary>
+public sealed record BetaPick(int Epoch, float Beta, double ValidationNdcg100);
+
+public sealed class BetaTuningResult
+{
+    public required TrainingResult Anneal { get; init; }
+    public required TrainingOptions AnnealOptions { get; init; }
+    public required BetaPick Pick { get; init; }
+    /// <summary>Null when the first stage was cancelled.</summary>
+    public TrainingResult? Retrain { get; init; }
+    public TrainingOptions? RetrainOptions { get; init; }
+}
+
+/// <summary>
+/// The paper's procedure for the KL weight: anneal beta towards 1.0, read beta at the epoch of best
+/// validation NDCG@100, then train again with that beta as the cap.
+/// </summary>
+public static class BetaTuning
+{
+    /// <summary>
+    /// The best evaluated epoch (ties go to the earlier one, which has the smaller beta) and its beta.
+    /// Epochs without evaluation (NaN NDCG) are ignored.
+    /// </summary>
+    public static BetaPick PickBeta(IReadOnlyList<EpochRecord> history)
+    {
+        EpochRecord? best = null;
+        foreach (var record in history)
+            if (!double.IsNaN(record.Ndcg100) && (best is null || record.Ndcg100 > best.Ndcg100)) best = record;
+        if (best is null) throw new VaeCfException("The annealing run has no validation NDCG@100 to pick beta from (no validation users, or no evaluated epoch).");
+        return new BetaPick(best.Epoch, best.Beta, best.Ndcg100);
+    }
+
+    /// <summary>Stage 1: the same options with the cap raised to 1.0.</summary>
+    public static TrainingOptions AnnealOptions(TrainingOptions options) => options with { AnnealCap = 1f };
+
+    /// <summary>Stage 2: the same schedule capped at the picked beta.</summary>
+    public static TrainingOptions RetrainOptions(TrainingOptions options, BetaPick pick) => options with { AnnealCap = pick.Beta };
+
+    /// <param name="onStage">Called with 1 or 2 as each stage starts (for progress display).</param>
+    public static BetaTuningResult Tune(SplitDataset data, ModelConfig config, TrainingOptions options, ITrainingObserver? observer = null,
+        Action<int>? onStage = null, CancellationToken cancellation = default)
+    {
+        if (config.Kind != ModelKind.MultVae) throw new VaeCfException("Beta tuning needs a Mult-VAE (--model vae): Mult-DAE has no KL term.");
+        if (data.Validation.UserCount == 0) throw new VaeCfException("Beta tuning needs validation users to pick beta on.");
+        var annealOptions = AnnealOptions(options);
+        onStage?.Invoke(1);
+        var anneal = new Trainer(annealOptions, observer).Train(data, config, cancellation);
+        var pick = PickBeta(anneal.History);
+        if (anneal.Cancelled) return new BetaTuningResult { Anneal = anneal, AnnealOptions = annealOptions, Pick = pick };
+        var retrainOptions = RetrainOptions(options, pick);
+        onStage?.Invoke(2);
+        var retrain = new Trainer(retrainOptions, observer).Train(data, config, cancellation);
+        return new BetaTuningResult { Anneal = anneal, AnnealOptions = annealOptions, Pick = pick, Retrain = retrain, RetrainOptions = retrainOptions };
+    }
+}

@@ -1,0 +1,398 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using VaeCf.Data;
+using VaeCf.Model;
+using VaeCf.Split;
+using VaeCf.Training;
+
+namespace VaeCf.Experiments;
+
+/// <summary>A dataset of a grid: where it is and how it is preprocessed and split.</summary>
+public sealed record DatasetSpec
+{
+    /// <summary>The path as written in the grid file (used in run ids, so they do not depend on where the repo lives).</summary>
+    public required string Path { get; init; }
+    /// <summary>The path to open: relative paths are taken from the grid file's folder.</summary>
+    public required string ResolvedPath { get; init; }
+    public required string Name { get; init; }
+    public required PrepareOptions Prepare { get; init; }
+
+    /// <summary>Every setting that changes the split, as text: the identity of the dataset in run ids and caches.</summary>
+    public string Canonical => string.Create(CultureInfo.InvariantCulture,
+        $"path={Path.Replace('\\', '/')};format={Prepare.Reader.Format.ToName()};threshold={(Prepare.Preprocess.RatingThreshold is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "none")};" +
+        $"min_user_count={Prepare.Preprocess.MinUserCount};min_item_count={Prepare.Preprocess.MinItemCount};validation_users={Prepare.Split.ValidationUsers};test_users={Prepare.Split.TestUsers};split_seed={Prepare.Split.Seed}");
+
+    /// <summary>A dataset given by path alone, with the paper's MovieLens preprocessing.</summary>
+    public static DatasetSpec FromPath(string path, string? name = null) => new()
+    {
+        Path = path,
+        ResolvedPath = path,
+        Name = name ?? NameFromPath(path),
+        Prepare = new PrepareOptions(),
+    };
+
+    public static string NameFromPath(string path)
+    {
+        string trimmed = path.TrimEnd('/', '\\');
+        // A folder keeps its whole name; a file (existing or not yet) loses its extension.
+        string name = ExperimentGrid.Slugify(Directory.Exists(trimmed) ? System.IO.Path.GetFileName(trimmed) : System.IO.Path.GetFileNameWithoutExtension(trimmed));
+        return string.IsNullOrEmpty(name) ? "data" : name;
+    }
+}
+
+/// <summary>One training run of a grid, fully resolved: the dataset, the architecture and every training option.</summary>
+public sealed record RunSpec
+{
+    public required string Stage { get; init; }
+    public required DatasetSpec Dataset { get; init; }
+    /// <summary>The architecture; its item count is filled in from the data at training time.</summary>
+    public required ModelConfig Model { get; init; }
+    public required TrainingOptions Training { get; init; }
+    /// <summary>Readable slug plus a short hash of the resolved configuration; the run's folder name.</summary>
+    public required string RunId { get; init; }
+    /// <summary>Hash of the configuration without the seed: runs that differ only by seed share it.</summary>
+    public required string ConfigId { get; init; }
+
+    public int Seed => Training.Seed;
+}
+
+/// <summary>Changes applied to every run of a grid from the command line.</summary>
+public sealed record GridOverrides
+{
+    /// <summary>Repeat every configuration once per seed, replacing the grid's seed values.</summary>
+    public IReadOnlyList<int>? Seeds { get; init; }
+    public int? Epochs { get; init; }
+    /// <summary>Execution only: threads do not enter run ids.</summary>
+    public int? Threads { get; init; }
+}
+
+/// <summary>One named sub-grid: datasets times the cartesian product of its axes.</summary>
+public sealed record GridStage(string Name, string? Description, IReadOnlyList<DatasetSpec> Datasets, IReadOnlyList<GridAxis> Axes);
+
+/// <summary>One option and the values it takes (a single value is an axis of length one).</summary>
+public sealed record GridAxis(string Key, IReadOnlyList<GridNode> Values);
+
+/// <summary>
+/// An experiment grid file (YAML or JSON). Top-level option keys are defaults for every stage;
+/// <c>grids:</c> lists stages whose keys replace them; lists expand as a cartesian product;
+/// <c>datasets:</c> lists the data. Every key is checked: a misspelled key is an error, not a silent default.
+/// </summary>
+public sealed class ExperimentGrid
+{
+    public string SourcePath { get; }
+    public string Name { get; }
+    public string? Description { get; }
+    public IReadOnlyList<GridStage> Stages { get; }
+
+    private ExperimentGrid(string sourcePath, string name, string? description, IReadOnlyList<GridStage> stages)
+    {
+        SourcePath = sourcePath;
+        Name = name;
+        Description = description;
+        Stages = stages;
+    }
+
+    /// <summary>Keys of one run's options, each with how it changes the draft; "model" is applied first.</summary>
+    private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
+    {
+        ["model"] = (d, v, f) => d.Kind = OptionNames.ParseModel(Text(v, f), Where(f, v)),
+        ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
+        ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
+        ["dropout"] = (d, v, f) => d.Dropout = Float(v, f),
+        ["hidden_dropout"] = (d, v, f) => d.HiddenDropout = Float(v, f),
+        ["optimizer"] = (d, v, f) => d.Training = d.Training with { Optimizer = OptionNames.ParseOptimizer(Text(v, f), Where(f, v)) },
+        ["lr"] = (d, v, f) => d.Training = d.Training with { LearningRate = Float(v, f) },
+        ["weight_decay"] = (d, v, f) => d.Training = d.Training with { WeightDecay = Text(v, f) == "default" ? null : Float(v, f) },
+        ["batch_size"] = (d, v, f) => d.Training = d.Training with { BatchSize = Int(v, f) },
+        ["epochs"] = (d, v, f) => d.Training = d.Training with { Epochs = Int(v, f) },
+        ["anneal"] = (d, v, f) => d.Training = d.Training with { Anneal = OptionNames.ParseAnneal(Text(v, f), Where(f, v)) },
+        ["anneal_cap"] = (d, v, f) => d.Training = d.Training with { AnnealCap = Float(v, f) },
+        ["total_anneal_steps"] = (d, v, f) => d.Training = d.Training with { TotalAnnealSteps = Int(v, f) },
+        ["lr_patience"] = (d, v, f) => d.Training = d.Training with { LrPatience = Int(v, f) },
+        ["lr_factor"] = (d, v, f) => d.Training = d.Training with { LrFactor = Float(v, f) },
+        ["lr_monitor"] = (d, v, f) => d.Training = d.Training with { LrMonitor = OptionNames.ParseMonitor(Text(v, f), Where(f, v)) },
+        ["early_stop_patience"] = (d, v, f) => d.Training = d.Training with { EarlyStopPatience = Int(v, f) },
+        ["early_stop_monitor"] = (d, v, f) => d.Training = d.Training with { EarlyStopMonitor = OptionNames.ParseMonitor(Text(v, f), Where(f, v)) },
+        ["evaluate_every"] = (d, v, f) => d.Training = d.Training with { EvaluateEvery = Int(v, f) },
+        ["seed"] = (d, v, f) => d.Training = d.Training with { Seed = Int(v, f) },
+        ["threads"] = (d, v, f) => d.Training = d.Training with { Threads = Int(v, f) },
+    };
+
+    private static readonly string[] StageKeys = ["name", "description", "datasets"];
+    private static readonly string[] TopKeys = ["name", "description", "datasets", "grids"];
+    private static readonly string[] DatasetKeys = ["path", "name", "format", "threshold", "min_user_count", "min_item_count", "heldout_users", "validation_users", "test_users", "split_seed"];
+
+    /// <summary>Every option key a grid accepts, for help texts and docs.</summary>
+    public static IReadOnlyCollection<string> OptionKeyNames => OptionKeys.Keys;
+
+    private sealed class RunDraft
+    {
+        public ModelKind Kind = ModelKind.MultVae;
+        public int[]? PDims;
+        public int[]? QDims;
+        public float Dropout = 0.5f;
+        public float HiddenDropout;
+        public TrainingOptions Training = new();
+    }
+
+    public static ExperimentGrid Load(string path) => Parse(GridDocument.Read(path), path);
+
+    public static ExperimentGrid Parse(GridMap root, string sourcePath)
+    {
+        CheckKeys(root, TopKeys.Concat(OptionKeys.Keys), sourcePath);
+        string name = OptionalText(root, "name", sourcePath) ?? Path.GetFileNameWithoutExtension(sourcePath);
+        string? description = OptionalText(root, "description", sourcePath);
+        string baseFolder = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".";
+        var topDatasets = Find(root, "datasets") is { } d ? ParseDatasets(d, sourcePath, baseFolder) : null;
+        var topAxes = Axes(root, sourcePath);
+
+        var stages = new List<GridStage>();
+        if (Find(root, "grids") is { } grids)
+        {
+            if (grids is not GridList list || list.Items.Count == 0) throw new VaeCfException($"{sourcePath}: 'grids' must be a non-empty list of stages.");
+            foreach (var item in list.Items)
+            {
+                if (item is not GridMap stage) throw new VaeCfException($"{sourcePath}: '{item.Where}' must be a mapping of keys.");
+                CheckKeys(stage, StageKeys.Concat(OptionKeys.Keys), sourcePath);
+                string stageName = OptionalText(stage, "name", sourcePath) ?? $"stage{stages.Count + 1}";
+                var datasets = Find(stage, "datasets") is { } sd ? ParseDatasets(sd, sourcePath, baseFolder)
+                    : topDatasets ?? throw new VaeCfException($"{sourcePath}: '{stage.Where}' has no datasets and the file gives none at the top.");
+                var axes = topAxes.Where(a => Find(stage, a.Key) is null).Concat(Axes(stage, sourcePath)).ToList();
+                stages.Add(new GridStage(CheckSlug(stageName, sourcePath), OptionalText(stage, "description", sourcePath), datasets, axes));
+            }
+        }
+        else
+        {
+            var datasets = topDatasets ?? throw new VaeCfException($"{sourcePath}: no 'datasets' given (a list of paths, or of {{path, name, threshold, ...}}).");
+            stages.Add(new GridStage(CheckSlug(name, sourcePath), description, datasets, topAxes));
+        }
+        var duplicate = stages.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new VaeCfException($"{sourcePath}: two stages are named '{duplicate.Key}'.");
+        var grid = new ExperimentGrid(sourcePath, name, description, stages);
+        _ = grid.Expand(); // Values are checked now, with the file's name, rather than hours into a run.
+        return grid;
+    }
+
+    /// <summary>All runs, in file order: stage, then dataset, then axes with the first key outermost, seed innermost.</summary>
+    public IReadOnlyList<RunSpec> Expand(GridOverrides? overrides = null)
+    {
+        var runs = new List<RunSpec>();
+        var ids = new HashSet<string>();
+        foreach (var stage in Stages)
+        {
+            var axes = stage.Axes.Where(a => a.Key != "seed").ToList();
+            // "model" is applied first so that p_dims left unset fall back to that model's default.
+            var applyOrder = Enumerable.Range(0, axes.Count).OrderBy(i => axes[i].Key == "model" ? 0 : 1).ToArray();
+            IReadOnlyList<GridNode?> seedValues = overrides?.Seeds is { Count: > 0 } seeds
+                ? seeds.Select(s => (GridNode?)new GridScalar("--seeds", s.ToString(CultureInfo.InvariantCulture))).ToList()
+                : stage.Axes.FirstOrDefault(a => a.Key == "seed")?.Values.Cast<GridNode?>().ToList() ?? [null];
+            foreach (var dataset in stage.Datasets)
+                foreach (var combination in Cartesian(axes.Select(a => a.Values).ToList()))
+                    foreach (var seed in seedValues)
+                    {
+                        var draft = new RunDraft();
+                        foreach (int i in applyOrder) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
+                        if (seed is not null) OptionKeys["seed"](draft, seed, SourcePath);
+                        if (overrides?.Epochs is { } epochs) draft.Training = draft.Training with { Epochs = epochs };
+                        if (overrides?.Threads is { } threads) draft.Training = draft.Training with { Threads = threads };
+                        var run = Resolve(stage.Name, dataset, draft);
+                        if (ids.Add(run.RunId)) runs.Add(run);
+                    }
+        }
+        return runs;
+    }
+
+    private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)
+    {
+        var model = ModelConfig.Default(draft.Kind, 0) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
+        if (draft.PDims is not null) model = model with { PDims = draft.PDims };
+        if (draft.QDims is not null) model = model with { QDims = draft.QDims };
+        try
+        {
+            (model with { ItemCount = 1 }).Validate();
+            draft.Training.Validate();
+            // Hidden dropout skips the latent code, so on I-200-I it would silently change nothing.
+            if (model.HiddenDropout > 0 && model.PDims.Length == 1 && model.EffectiveQDims.Length == 1)
+                throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
+        }
+        catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
+        return Describe(stage, dataset, model, draft.Training);
+    }
+
+    /// <summary>Names a run: the same configuration always gets the same id, whichever grid or command produced it.</summary>
+    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training)
+    {
+        model = model with { ItemCount = 0 };
+        string withoutSeed = Canonical(dataset, model, training with { Seed = 0 });
+        string full = withoutSeed + $";seed={training.Seed}";
+        string slug = $"{stage}-{OptionNames.ShortName(model.Kind)}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";
+        return new RunSpec
+        {
+            Stage = stage,
+            Dataset = dataset,
+            Model = model,
+            Training = training,
+            RunId = $"{Slugify(slug)}-{ShortHash(full)}",
+            ConfigId = ShortHash(withoutSeed),
+        };
+    }
+
+    private static string Canonical(DatasetSpec dataset, ModelConfig m, TrainingOptions t)
+    {
+        static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{dataset.Canonical};model={OptionNames.ShortName(m.Kind)};p_dims={string.Join(",", m.PDims)};q_dims={string.Join(",", m.EffectiveQDims)};" +
+            $"dropout={F(m.InputDropout)};hidden_dropout={F(m.HiddenDropout)};optimizer={t.Optimizer};lr={F(t.LearningRate)};" +
+            $"weight_decay={(t.WeightDecay is { } w ? F(w) : "default")};batch_size={t.BatchSize};epochs={t.Epochs};anneal={t.Anneal};anneal_cap={F(t.AnnealCap)};" +
+            $"total_anneal_steps={t.TotalAnnealSteps};lr_patience={t.LrPatience};lr_factor={F(t.LrFactor)};lr_monitor={t.LrMonitor};" +
+            $"early_stop_patience={t.EarlyStopPatience};early_stop_monitor={t.EarlyStopMonitor};evaluate_every={t.EvaluateEvery};evaluation_batch_size={t.EvaluationBatchSize}");
+    }
+
+    private static string ShortHash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..8].ToLowerInvariant();
+
+    /// <summary>Lower-case letters, digits, '-' and '.', so a run id is a safe folder name everywhere.</summary>
+    public static string Slugify(string text)
+    {
+        var slug = new StringBuilder();
+        foreach (char c in text.ToLowerInvariant())
+            slug.Append(char.IsAsciiLetterOrDigit(c) || c is '.' ? c : '-');
+        return string.Join("-", slug.ToString().Split('-', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static IEnumerable<GridNode[]> Cartesian(IReadOnlyList<IReadOnlyList<GridNode>> axes)
+    {
+        var indices = new int[axes.Count];
+        while (true)
+        {
+            yield return axes.Select((values, i) => values[indices[i]]).ToArray();
+            int k = axes.Count - 1;
+            while (k >= 0 && ++indices[k] == axes[k].Count) indices[k--] = 0;
+            if (k < 0) yield break;
+        }
+    }
+
+    private static List<GridAxis> Axes(GridMap map, string file) => map.Entries
+        .Where(e => OptionKeys.ContainsKey(e.Key))
+        .Select(e => new GridAxis(e.Key, Values(e.Key, e.Value, file)))
+        .ToList();
+
+    /// <summary>
+    /// A list is a sweep, except for p_dims/q_dims where a flat list of sizes ([200, 600]) is one
+    /// architecture and a list of lists ([[200, 600], [100, 300]]) or of "200,600" strings is a sweep.
+    /// </summary>
+    private static IReadOnlyList<GridNode> Values(string key, GridNode node, string file)
+    {
+        if (node is GridMap) throw new VaeCfException($"{file}: '{node.Where}' must be a value or a list of values, not a mapping.");
+        if (node is not GridList list) return [node];
+        if (list.Items.Count == 0) throw new VaeCfException($"{file}: '{node.Where}' is an empty list; give at least one value.");
+        bool dims = key is "p_dims" or "q_dims";
+        if (dims && list.Items.All(i => i is GridScalar s && !s.Text.Contains(','))) return [node];
+        foreach (var item in list.Items)
+            if (item is GridMap || (item is GridList && !dims))
+                throw new VaeCfException($"{file}: '{item.Where}' must be a single value.");
+        return list.Items;
+    }
+
+    private static IReadOnlyList<DatasetSpec> ParseDatasets(GridNode node, string file, string baseFolder)
+    {
+        var items = node is GridList list ? list.Items : [node];
+        if (items.Count == 0) throw new VaeCfException($"{file}: 'datasets' is empty.");
+        var datasets = items.Select(item => ParseDataset(item, file, baseFolder)).ToList();
+        var clash = datasets.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1 && g.Select(d => d.Canonical).Distinct().Count() > 1);
+        if (clash is not null) throw new VaeCfException($"{file}: two different datasets are named '{clash.Key}'; give each a distinct 'name'.");
+        return datasets;
+    }
+
+    private static DatasetSpec ParseDataset(GridNode node, string file, string baseFolder)
+    {
+        if (node is GridScalar scalar) return WithBase(DatasetSpec.FromPath(scalar.Text), baseFolder);
+        if (node is not GridMap map) throw new VaeCfException($"{file}: '{node.Where}' must be a path or a mapping with 'path'.");
+        CheckKeys(map, DatasetKeys, file);
+        string path = OptionalText(map, "path", file) ?? throw new VaeCfException($"{file}: '{map.Where}' needs a 'path'.");
+        var prepare = new PrepareOptions();
+        try
+        {
+            var reader = prepare.Reader;
+            if (OptionalText(map, "format", file) is { } format) reader = reader with { Format = InputFormatNames.Parse(format) };
+            var pre = prepare.Preprocess;
+            if (OptionalText(map, "threshold", file) is { } threshold)
+                pre = pre with { RatingThreshold = threshold.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : FloatText(threshold, $"{map.Where}.threshold", file) };
+            if (Find(map, "min_user_count") is { } muc) pre = pre with { MinUserCount = Int(muc, file) };
+            if (Find(map, "min_item_count") is { } mic) pre = pre with { MinItemCount = Int(mic, file) };
+            var split = prepare.Split;
+            if (OptionalText(map, "heldout_users", file) is { } heldOut) split = split with { ValidationUsers = HeldOutSize.Parse(heldOut), TestUsers = HeldOutSize.Parse(heldOut) };
+            if (OptionalText(map, "validation_users", file) is { } v) split = split with { ValidationUsers = HeldOutSize.Parse(v) };
+            if (OptionalText(map, "test_users", file) is { } t) split = split with { TestUsers = HeldOutSize.Parse(t) };
+            if (Find(map, "split_seed") is { } seed) split = split with { Seed = Int(seed, file) };
+            prepare = new PrepareOptions { Reader = reader, Preprocess = pre, Split = split };
+            prepare.Validate();
+        }
+        catch (VaeCfException e) when (!e.Message.StartsWith(file, StringComparison.Ordinal)) { throw new VaeCfException($"{file}: '{map.Where}': {e.Message}"); }
+        string name = OptionalText(map, "name", file) is { } given ? CheckSlug(given, file) : DatasetSpec.NameFromPath(path);
+        return WithBase(new DatasetSpec { Path = path, ResolvedPath = path, Name = name, Prepare = prepare }, baseFolder);
+    }
+
+    private static DatasetSpec WithBase(DatasetSpec spec, string baseFolder) =>
+        spec with { ResolvedPath = Path.IsPathRooted(spec.Path) ? spec.Path : Path.GetFullPath(Path.Combine(baseFolder, spec.Path)) };
+
+    private static void CheckKeys(GridMap map, IEnumerable<string> allowed, string file)
+    {
+        var known = allowed.ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, _) in map.Entries)
+        {
+            if (known.Contains(key)) continue;
+            string? near = known.OrderBy(k => Distance(k, key)).FirstOrDefault(k => Distance(k, key) <= 3);
+            string where = map.Where.Length == 0 ? "" : $" in '{map.Where}'";
+            throw new VaeCfException($"{file}: unknown key '{key}'{where}{(near is null ? "" : $" (did you mean '{near}'?)")}. Known keys: {string.Join(", ", known.Order())}.");
+        }
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int previous = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
+
+    private static string CheckSlug(string name, string file) =>
+        Slugify(name) == name.ToLowerInvariant() && name.Length > 0 ? name
+            : throw new VaeCfException($"{file}: the name '{name}' may hold only letters, digits, '-' and '.' (it becomes part of folder names).");
+
+    private static GridNode? Find(GridMap map, string key) => map.Entries.FirstOrDefault(e => e.Key == key).Value;
+
+    private static string? OptionalText(GridMap map, string key, string file) => Find(map, key) is { } node ? Text(node, file) : null;
+
+    private static string Where(string file, GridNode node) => $"{file}: '{node.Where}'";
+
+    private static string Text(GridNode node, string file) =>
+        node is GridScalar s ? s.Text : throw new VaeCfException($"{file}: '{node.Where}' must be a single value.");
+
+    private static float Float(GridNode node, string file) => FloatText(Text(node, file), node.Where, file);
+
+    private static float FloatText(string text, string where, string file) =>
+        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)
+            ? v : throw new VaeCfException($"{file}: '{where}' must be a number, got '{text}'.");
+
+    private static int Int(GridNode node, string file) =>
+        int.TryParse(Text(node, file), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+            ? v : throw new VaeCfException($"{file}: '{node.Where}' must be an integer, got '{Text(node, file)}'.");
+
+    private static int[] Dims(GridNode node, string file) => node switch
+    {
+        GridScalar s => OptionNames.ParseDims(s.Text, Where(file, node)),
+        GridList l => l.Items.Select(i => i is GridScalar ? Int(i, file) : throw new VaeCfException($"{file}: '{i.Where}' must be a size.")).ToArray() is { Length: > 0 } dims && dims.All(d => d > 0)
+            ? dims : throw new VaeCfException($"{file}: '{node.Where}' must list positive sizes."),
+        _ => throw new VaeCfException($"{file}: '{node.Where}' must be sizes such as [200, 600]."),
+    };
+}
