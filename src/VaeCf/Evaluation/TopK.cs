@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace VaeCf.Evaluation;
 
 /// <summary>
@@ -15,23 +17,44 @@ public static class TopK
     {
         k = Math.Min(k, scores.Length);
         if (k <= 0) return 0;
-        int size = 0;
-        // heap[0] is the worst of the kept items.
-        for (int i = 0; i < scores.Length; i++)
+        int size = 0, i = 0;
+        // heap[0] is the worst of the kept items. Fill it with the first k admissible scores.
+        for (; i < scores.Length && size < k; i++)
         {
             float s = scores[i];
             if (float.IsNaN(s) || (skipNegativeInfinity && float.IsNegativeInfinity(s))) continue;
-            if (size < k)
+            result[size] = i;
+            SiftUp(result, size, scores);
+            size++;
+        }
+        if (size == k)
+        {
+            // Later items have larger indices, so they enter only when strictly greater than the worst
+            // kept score (ties keep the lower index). NaN and -inf never compare greater. Most of a
+            // catalogue is below the threshold, so whole vectors are skipped with one comparison.
+            float worst = scores[result[0]];
+            if (Vector512.IsHardwareAccelerated)
             {
-                result[size] = i;
-                SiftUp(result, size, scores);
-                size++;
+                var threshold = Vector512.Create(worst);
+                for (; i <= scores.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+                {
+                    if (!Vector512.GreaterThanAny(Vector512.Create(scores.Slice(i, Vector512<float>.Count)), threshold)) continue;
+                    for (int j = i; j < i + Vector512<float>.Count; j++)
+                        if (scores[j] > worst) { worst = Replace(result, j, size, scores); threshold = Vector512.Create(worst); }
+                }
             }
-            else if (Better(i, result[0], scores))
+            else if (Vector256.IsHardwareAccelerated)
             {
-                result[0] = i;
-                SiftDown(result, 0, size, scores);
+                var threshold = Vector256.Create(worst);
+                for (; i <= scores.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    if (!Vector256.GreaterThanAny(Vector256.Create(scores.Slice(i, Vector256<float>.Count)), threshold)) continue;
+                    for (int j = i; j < i + Vector256<float>.Count; j++)
+                        if (scores[j] > worst) { worst = Replace(result, j, size, scores); threshold = Vector256.Create(worst); }
+                }
             }
+            for (; i < scores.Length; i++)
+                if (scores[i] > worst) worst = Replace(result, i, size, scores);
         }
         // Heap-sort the kept items into descending order.
         for (int end = size - 1; end > 0; end--)
@@ -40,6 +63,14 @@ public static class TopK
             SiftDown(result, 0, end, scores);
         }
         return size;
+    }
+
+    /// <summary>Puts item <paramref name="item"/> in place of the worst kept one and returns the new worst score.</summary>
+    private static float Replace(Span<int> heap, int item, int size, ReadOnlySpan<float> scores)
+    {
+        heap[0] = item;
+        SiftDown(heap, 0, size, scores);
+        return scores[heap[0]];
     }
 
     /// <summary>True when item a ranks above item b.</summary>

@@ -26,7 +26,6 @@ public sealed class Recommender
     // Guarded by _scoreGate.
     private NetworkWorkspace? _workspace;
     private float[] _scores = [];
-    private int[] _topBuffer = [];
     // Packed on first use: a copy of the output weights (48 MB for ML-20M) only a server needs.
     private readonly Lazy<PackedOutputLayer?> _packedOutput;
 
@@ -160,8 +159,7 @@ public sealed class Recommender
                 int rows = Math.Min(ScoreChunkRows, batch.Length - start);
                 var chunk = batch.Slice(start, rows);
                 ScoreRows(BuildHistories(chunk), rows);
-                for (int r = 0; r < rows; r++)
-                    results[start + r] = Select(chunk[r], _scores.AsSpan(r * ItemCount, ItemCount));
+                SelectAll(chunk, results.Slice(start, rows));
             }
         }
     }
@@ -196,18 +194,34 @@ public sealed class Recommender
         else Scorer.Score(histories, 0, rows, output);
     }
 
-    private RecommendationResult Select(in PreparedRequest request, Span<float> scores)
+    /// <summary>Top-k for every scored row; rows are independent, so a micro-batch's selections run on all cores after its forward pass.</summary>
+    private void SelectAll(ReadOnlySpan<PreparedRequest> chunk, Span<RecommendationResult> results)
     {
+        int rows = chunk.Length;
+        if (rows == 1 || Environment.ProcessorCount == 1)
+        {
+            for (int r = 0; r < rows; r++) results[r] = Select(chunk[r], r);
+            return;
+        }
+        var requests = chunk.ToArray();
+        var answers = new RecommendationResult[rows];
+        Parallel.For(0, rows, r => answers[r] = Select(requests[r], r));
+        answers.CopyTo(results);
+    }
+
+    private RecommendationResult Select(in PreparedRequest request, int row)
+    {
+        var scores = _scores.AsSpan(row * ItemCount, ItemCount);
         if (request.ExcludeHistory) foreach (int c in request.History) scores[c] = float.NegativeInfinity;
         foreach (int c in request.Excluded) scores[c] = float.NegativeInfinity;
         int k = Math.Min(request.K, ItemCount);
-        if (_topBuffer.Length < k) _topBuffer = new int[k];
-        int found = TopK.Select(scores, k, _topBuffer);
+        var top = new int[k];
+        int found = TopK.Select(scores, k, top);
         var items = new RecommendedItem[found];
         var ids = Manifest.Items;
         for (int i = 0; i < found; i++)
         {
-            int c = _topBuffer[i];
+            int c = top[i];
             items[i] = new RecommendedItem(ids[c], scores[c], _titles?[c]);
         }
         return new RecommendationResult(items, request.Unknown);
