@@ -87,7 +87,8 @@ public sealed class BenchEaseCommand : Command<BenchEaseCommand.Settings>
         table.AddRow("load average (1/5/15 min)", $"{loadBefore} before, {loadAfter} after");
         console.Write(table);
         // One Markdown row in docs/ease.md's column order, to paste as is.
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        // System.Console, not the Spectre console, which wraps at the terminal width.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {settings.Items:N0} | {settings.Users:N0} | {clicks.NonZeros:N0} | {S(t.Gram)} | {S(t.Factor)} | {S(t.InvertFactor)} | {S(t.MultiplyInverse)} | {S(t.Weights)} | **{S(t.Total)}** | {Mb(peak)} MiB | {loadBefore} |"));
         return 0;
     }
