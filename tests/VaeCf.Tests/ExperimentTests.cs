@@ -84,16 +84,16 @@ public class GridTests
         var runs = ExperimentGrid.Load(grid).Expand();
         Assert.Equal(2 * 3 * 2 + 2 * 2, runs.Count);
         var sizes = runs.Where(r => r.Stage == "sizes").ToList();
-        var combinations = sizes.Select(r => (r.Dataset.Name, string.Join(",", r.Model.PDims), r.Training.LearningRate)).ToHashSet();
+        var combinations = sizes.Select(r => (r.Dataset.Name, string.Join(",", r.Model!.PDims), r.Training!.LearningRate)).ToHashSet();
         Assert.Equal(12, combinations.Count);
         foreach (var d in new[] { "a", "b" })
             foreach (var p in new[] { "100,300", "200,600", "300,900" })
                 foreach (var lr in new[] { 0.001f, 0.005f })
                     Assert.Contains((d, p, lr), combinations);
-        Assert.All(sizes, r => Assert.Equal(5, r.Training.Epochs));
+        Assert.All(sizes, r => Assert.Equal(5, r.Training!.Epochs));
         var dae = runs.Where(r => r.Stage == "dae").ToList();
         // A stage's own key replaces the top-level default; unset p_dims follow the model's default.
-        Assert.All(dae, r => { Assert.Equal(7, r.Training.Epochs); Assert.Equal(ModelKind.MultDae, r.Model.Kind); Assert.Equal([200], r.Model.PDims); });
+        Assert.All(dae, r => { Assert.Equal(7, r.Training!.Epochs); Assert.Equal(ModelKind.MultDae, r.Model!.Kind); Assert.Equal([200], r.Model!.PDims); });
         Assert.Null(runs.First(r => r.Dataset.Name == "b").Dataset.Prepare.Preprocess.RatingThreshold);
         Assert.Equal(runs.Count, runs.Select(r => r.RunId).Distinct().Count());
     }
@@ -160,9 +160,9 @@ public class GridTests
         var grid = ExperimentGrid.Load(Path.Combine(DataTestFiles.RepoRoot(), "experiments", "paper-stages.yaml"));
         var runs = grid.Expand();
         Assert.True(runs.Count >= 10);
-        Assert.Contains(runs, r => r.Model.Kind == ModelKind.MultDae);
-        Assert.Contains(runs, r => r.Training.LrPatience > 0 && r.Training.LearningRate == 0.005f);
-        Assert.Contains(runs, r => r.Training.AnnealCap == 1f);
+        Assert.Contains(runs, r => r.Model!.Kind == ModelKind.MultDae);
+        Assert.Contains(runs, r => r.Training!.LrPatience > 0 && r.Training!.LearningRate == 0.005f);
+        Assert.Contains(runs, r => r.Training!.AnnealCap == 1f);
         Assert.All(runs, r => Assert.True(Directory.Exists(r.Dataset.ResolvedPath), r.Dataset.ResolvedPath));
     }
 }

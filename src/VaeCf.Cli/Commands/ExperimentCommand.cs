@@ -63,7 +63,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         {
             var plan = new Table().Border(TableBorder.Rounded).AddColumn("#").AddColumn("run").AddColumn("epochs").AddColumn("status");
             for (int i = 0; i < runs.Count; i++)
-                plan.AddRow($"{i + 1}", Markup.Escape(runs[i].RunId), $"{runs[i].Training.Epochs}", ExperimentRunner.IsComplete(runner.RunFolder(runs[i])) ? "[green]done[/]" : "to run");
+                plan.AddRow($"{i + 1}", Markup.Escape(runs[i].RunId), runs[i].Training is { } t ? $"{t.Epochs}" : "-", ExperimentRunner.IsComplete(runner.RunFolder(runs[i])) ? "[green]done[/]" : "to run");
             console.Write(plan);
             return 0;
         }
@@ -100,18 +100,18 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
 
     internal static void WriteTable(IAnsiConsole console, IReadOnlyList<ResultRow> rows)
     {
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("run", "model", "p_dims", "cap", "best ep.", "val NDCG@100", "test NDCG@100", "R@20", "R@50", "s");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("run", "model", "p_dims / lambda", "cap", "best ep.", "val NDCG@100", "test NDCG@100", "R@20", "R@50", "s");
         string F(double v, string format = "F4") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.RunId), r.Model, r.PDims, r.Model == "dae" ? "-" : F(r.AnnealCap, "0.###"), $"{r.BestEpoch}", F(r.ValN100),
-                $"{F(r.N100)} ±{F(r.N100Se, "F3")}", F(r.R20), F(r.R50), F(r.TrainSeconds, "F0"));
+            table.AddRow(Markup.Escape(r.RunId), r.Model, r.PDims.Length > 0 ? r.PDims : F(r.Lambda, "0.###"), r.Model == "vae" ? F(r.AnnealCap, "0.###") : "-", r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "-", F(r.ValN100),
+                $"{F(r.N100)} ±{F(r.N100Se, "F3")}", F(r.R20), F(r.R50), F(r.TrainSeconds, r.TrainSeconds < 10 ? "F1" : "F0"));
         console.Write(table);
         var summaries = SeedSummary.Of(rows).Where(s => s.Seeds > 1).ToList();
         if (summaries.Count == 0) return;
         var seeds = new Table().Border(TableBorder.Rounded).Title("mean ± sd across seeds").AddColumns("stage", "model", "dataset", "p_dims", "cap", "seeds", "val NDCG@100", "test NDCG@100", "R@20", "R@50");
         string S((double Mean, double Sd) v) => $"{F(v.Mean)} ±{F(v.Sd)}";
         foreach (var s in summaries)
-            seeds.AddRow(s.Stage, s.Model, s.Dataset, s.PDims, s.Model == "dae" ? "-" : F(s.AnnealCap, "0.###"), $"{s.Seeds}", S(s.ValN100), S(s.N100), S(s.R20), S(s.R50));
+            seeds.AddRow(s.Stage, s.Model, s.Dataset, s.PDims, s.Model == "vae" ? F(s.AnnealCap, "0.###") : "-", $"{s.Seeds}", S(s.ValN100), S(s.N100), S(s.R20), S(s.R50));
         console.Write(seeds);
     }
 
@@ -132,7 +132,8 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         {
             if (_context is null) { console.MarkupLine($"[grey][[{index + 1}/{total}]][/] {Markup.Escape(run.RunId)} ..."); return; }
             _epochs?.StopTask();
-            _epochs = _context.AddTask(Markup.Escape(run.RunId), maxValue: run.Training.Epochs);
+            // A baseline is one closed-form fit: its bar fills when the run finishes.
+            _epochs = _context.AddTask(Markup.Escape(run.RunId), maxValue: run.Training?.Epochs ?? 1);
             _overall!.Description = $"run {index + 1}/{total}";
         }
 
@@ -151,7 +152,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
             _overall?.Increment(1);
             if (_epochs is not null) { _epochs.Value = _epochs.MaxValue; _epochs.StopTask(); }
             console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"[grey][[{index + 1}/{total}]][/] {Markup.Escape(run.RunId)}: val NDCG@100 {row.ValN100:F4}, test NDCG@100 {row.N100:F4} (best epoch {row.BestEpoch}, {row.TrainSeconds:F0} s)"));
+                $"[grey][[{index + 1}/{total}]][/] {Markup.Escape(run.RunId)}: val NDCG@100 {row.ValN100:F4}, test NDCG@100 {row.N100:F4} ({(row.BestEpoch is { } e ? $"best epoch {e}, " : "fitted, ")}{row.TrainSeconds:F1} s)"));
         }
 
         public void OnRunFailed(RunSpec run, string reason, int index, int total)

@@ -79,24 +79,34 @@ public static class ExperimentPlots
     public static Figure NdcgVsDimension(IReadOnlyList<ResultRow> rows, string path, FigureSize size)
     {
         var plot = new Plot();
-        foreach (var group in rows.Where(r => double.IsFinite(r.N100)).GroupBy(r => (r.Model, r.Dataset)).OrderBy(g => g.Key))
+        foreach (var group in rows.Where(r => double.IsFinite(r.N100) && r.FirstDecoderDim is not null).GroupBy(r => (r.Model, r.Dataset)).OrderBy(g => g.Key))
         {
             var points = group.OrderBy(r => r.FirstDecoderDim).ToList();
-            var all = plot.Add.Scatter(points.Select(r => (double)r.FirstDecoderDim).ToArray(), points.Select(r => r.N100).ToArray());
+            var all = plot.Add.Scatter(points.Select(r => (double)r.FirstDecoderDim!.Value).ToArray(), points.Select(r => r.N100).ToArray());
             all.LineWidth = 0;
             all.MarkerSize = 6;
             all.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (every run)";
             // The line joins the run chosen per size by validation NDCG, as one would pick it.
             var chosen = points.GroupBy(r => r.FirstDecoderDim).Select(g => g.MaxBy(r => r.ValN100)!).OrderBy(r => r.FirstDecoderDim).ToList();
-            var line = plot.Add.Scatter(chosen.Select(r => (double)r.FirstDecoderDim).ToArray(), chosen.Select(r => r.N100).ToArray(), all.Color);
+            var line = plot.Add.Scatter(chosen.Select(r => (double)r.FirstDecoderDim!.Value).ToArray(), chosen.Select(r => r.N100).ToArray(), all.Color);
             line.MarkerSize = 0;
             line.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (best by validation)";
+        }
+        // Baselines have no decoder: each is a horizontal reference at its run picked by validation.
+        foreach (var group in rows.Where(r => r.IsBaseline && double.IsFinite(r.N100)).GroupBy(r => (r.Model, r.Dataset)).OrderBy(g => g.Key))
+        {
+            var picked = group.MaxBy(r => r.ValN100)!;
+            var reference = plot.Add.HorizontalLine(picked.N100);
+            reference.LinePattern = LinePattern.Dashed;
+            reference.LegendText = double.IsFinite(picked.Lambda)
+                ? $"{group.Key.Model} (lambda {picked.Lambda:G4}) on {group.Key.Dataset}"
+                : $"{group.Key.Model} on {group.Key.Dataset}";
         }
         plot.Title("Test NDCG@100 vs first decoder dimension");
         plot.XLabel("first decoder dimension (latent size, p_dims[0])");
         plot.YLabel("test NDCG@100");
         plot.ShowLegend(Alignment.LowerRight);
-        return Save(plot, path, size, "Test NDCG@100 against the first decoder dimension, per model and dataset; the line follows the run picked by validation NDCG@100 at each size.");
+        return Save(plot, path, size, "Test NDCG@100 against the first decoder dimension, per model and dataset; the line follows the run picked by validation NDCG@100 at each size; dashed lines are the baselines (EASE, popularity) picked by validation.");
     }
 
     /// <summary>(c) Test NDCG@100, Recall@20 and Recall@50 against the validation loss at the kept epoch.</summary>
@@ -136,7 +146,9 @@ public static class ExperimentPlots
             NdcgVsDimension(rows, Path.Combine(outputDirectory, "ndcg-vs-dimension.png"), size),
             MetricsVsLoss(rows, Path.Combine(outputDirectory, "metrics-vs-loss.png"), size),
         };
-        var selected = topRuns > 0 ? runs.OrderByDescending(r => r.Row.ValN100).Take(topRuns).ToList() : runs;
+        // Baselines are fitted in one step and have no per-epoch history: only networks get per-run figures.
+        var trained = runs.Where(r => File.Exists(Path.Combine(r.Folder, TrainingRunStore.HistoryFile))).ToList();
+        var selected = topRuns > 0 ? trained.OrderByDescending(r => r.Row.ValN100).Take(topRuns).ToList() : trained;
         foreach (var (folder, row) in selected)
         {
             var history = HistoryCsv.Parse(Path.Combine(folder, TrainingRunStore.HistoryFile));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using VaeCf.Baselines;
 using VaeCf.Data;
 using VaeCf.Model;
 using VaeCf.Split;
@@ -41,20 +42,61 @@ public sealed record DatasetSpec
     }
 }
 
-/// <summary>One training run of a grid, fully resolved: the dataset, the architecture and every training option.</summary>
+public enum BaselineKind { Popularity, Ease }
+
+/// <summary>A closed-form baseline run: which one and, for EASE, its L2 penalty.</summary>
+public sealed record BaselineSpec
+{
+    public BaselineKind Kind { get; }
+    /// <summary>EASE's lambda; null for popularity, which has no hyper-parameter.</summary>
+    public float? Lambda { get; }
+    /// <summary>Execution only (fit and evaluation); not part of the run id. 0 = all cores.</summary>
+    public int Threads { get; init; }
+
+    public BaselineSpec(BaselineKind kind, float? lambda = null)
+    {
+        if (kind == BaselineKind.Ease)
+        {
+            if (lambda is null) throw new VaeCfException("EASE needs a lambda.");
+            new EaseOptions { Lambda = lambda.Value }.Validate();
+        }
+        else if (lambda is not null) throw new VaeCfException("popularity has no lambda.");
+        Kind = kind;
+        Lambda = lambda;
+    }
+
+    /// <summary>"ease" or "popularity": the model column of results.csv and the model folder's kind.</summary>
+    public string Name => Kind == BaselineKind.Ease ? "ease" : "popularity";
+}
+
+/// <summary>
+/// One run of a grid, fully resolved: the dataset and either a Mult-VAE/DAE (<see cref="Model"/> and
+/// <see cref="Training"/>) or a closed-form baseline (<see cref="Baseline"/>), never both.
+/// </summary>
 public sealed record RunSpec
 {
     public required string Stage { get; init; }
     public required DatasetSpec Dataset { get; init; }
-    /// <summary>The architecture; its item count is filled in from the data at training time.</summary>
-    public required ModelConfig Model { get; init; }
-    public required TrainingOptions Training { get; init; }
+    /// <summary>The architecture of a Mult-VAE/DAE run (item count filled in from the data at training time); null for baselines.</summary>
+    public ModelConfig? Model { get; init; }
+    /// <summary>Training options of a Mult-VAE/DAE run; null for baselines.</summary>
+    public TrainingOptions? Training { get; init; }
+    /// <summary>Popularity or EASE; null for Mult-VAE/DAE runs.</summary>
+    public BaselineSpec? Baseline { get; init; }
     /// <summary>Readable slug plus a short hash of the resolved configuration; the run's folder name.</summary>
     public required string RunId { get; init; }
     /// <summary>Hash of the configuration without the seed: runs that differ only by seed share it.</summary>
     public required string ConfigId { get; init; }
 
-    public int Seed => Training.Seed;
+    public bool IsBaseline => Baseline is not null;
+
+    /// <summary>vae, dae, ease or popularity.</summary>
+    public string ModelName => Baseline?.Name ?? OptionNames.ShortName(Model!.Kind);
+
+    /// <summary>The training seed; 0 for baselines, whose fit is deterministic and takes none.</summary>
+    public int Seed => Training?.Seed ?? 0;
+
+    public int Threads => Training?.Threads ?? Baseline!.Threads;
 }
 
 /// <summary>Changes applied to every run of a grid from the command line.</summary>
@@ -96,7 +138,8 @@ public sealed class ExperimentGrid
     /// <summary>Keys of one run's options, each with how it changes the draft; "model" is applied first.</summary>
     private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
     {
-        ["model"] = (d, v, f) => d.Kind = OptionNames.ParseModel(Text(v, f), Where(f, v)),
+        ["model"] = (d, v, f) => (d.Kind, d.Baseline) = ParseModel(v, f),
+        ["lambda"] = (d, v, f) => d.Lambda = Float(v, f),
         ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
         ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
         ["dropout"] = (d, v, f) => d.Dropout = Float(v, f),
@@ -119,6 +162,30 @@ public sealed class ExperimentGrid
         ["threads"] = (d, v, f) => d.Training = d.Training with { Threads = Int(v, f) },
     };
 
+    /// <summary>Keys that configure EASE alone. Every other option key but these and <see cref="AnyModelKeys"/>
+    /// configures a trained network (seed included: the baselines' fits are deterministic).</summary>
+    private static readonly HashSet<string> EaseKeys = new(StringComparer.Ordinal) { "lambda" };
+    private static readonly HashSet<string> AnyModelKeys = new(StringComparer.Ordinal) { "model", "threads" };
+
+    private static bool Applies(string key, BaselineKind? baseline) =>
+        AnyModelKeys.Contains(key) || (EaseKeys.Contains(key) ? baseline == BaselineKind.Ease : baseline is null);
+
+    private static string ModelLabel(ModelKind kind, BaselineKind? baseline) => baseline switch
+    {
+        BaselineKind.Ease => "ease",
+        BaselineKind.Popularity => "popularity",
+        _ => OptionNames.ShortName(kind),
+    };
+
+    private static (ModelKind Kind, BaselineKind? Baseline) ParseModel(GridNode node, string file) => Text(node, file).Trim().ToLowerInvariant() switch
+    {
+        "ease" => (ModelKind.MultVae, BaselineKind.Ease),
+        "popularity" or "pop" => (ModelKind.MultVae, BaselineKind.Popularity),
+        "vae" or "mult-vae" or "multvae" => (ModelKind.MultVae, null),
+        "dae" or "mult-dae" or "multdae" => (ModelKind.MultDae, null),
+        var other => throw new VaeCfException($"{Where(file, node)} must be vae, dae, ease or popularity, got '{other}'."),
+    };
+
     private static readonly string[] StageKeys = ["name", "description", "datasets"];
     private static readonly string[] TopKeys = ["name", "description", "datasets", "grids"];
     private static readonly string[] DatasetKeys = ["path", "name", "format", "threshold", "min_user_count", "min_item_count", "heldout_users", "validation_users", "test_users", "split_seed"];
@@ -129,6 +196,8 @@ public sealed class ExperimentGrid
     private sealed class RunDraft
     {
         public ModelKind Kind = ModelKind.MultVae;
+        public BaselineKind? Baseline;
+        public float Lambda = new EaseOptions().Lambda;
         public int[]? PDims;
         public int[]? QDims;
         public float Dropout = 0.5f;
@@ -158,13 +227,16 @@ public sealed class ExperimentGrid
                 string stageName = OptionalText(stage, "name", sourcePath) ?? $"stage{stages.Count + 1}";
                 var datasets = Find(stage, "datasets") is { } sd ? ParseDatasets(sd, sourcePath, baseFolder)
                     : topDatasets ?? throw new VaeCfException($"{sourcePath}: '{stage.Where}' has no datasets and the file gives none at the top.");
-                var axes = topAxes.Where(a => Find(stage, a.Key) is null).Concat(Axes(stage, sourcePath)).ToList();
+                var ownAxes = Axes(stage, sourcePath);
+                var axes = topAxes.Where(a => Find(stage, a.Key) is null).Concat(ownAxes).ToList();
+                CheckKeysApply(stageName, axes, ownAxes, sourcePath);
                 stages.Add(new GridStage(CheckSlug(stageName, sourcePath), OptionalText(stage, "description", sourcePath), datasets, axes));
             }
         }
         else
         {
             var datasets = topDatasets ?? throw new VaeCfException($"{sourcePath}: no 'datasets' given (a list of paths, or of {{path, name, threshold, ...}}).");
+            CheckKeysApply(name, topAxes, topAxes, sourcePath);
             stages.Add(new GridStage(CheckSlug(name, sourcePath), description, datasets, topAxes));
         }
         var duplicate = stages.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
@@ -172,6 +244,23 @@ public sealed class ExperimentGrid
         var grid = new ExperimentGrid(sourcePath, name, description, stages);
         _ = grid.Expand(); // Values are checked now, with the file's name, rather than hours into a run.
         return grid;
+    }
+
+    /// <summary>
+    /// A key written in a stage must configure at least one of that stage's models: p_dims on an
+    /// EASE-only stage, or lambda on a Mult-VAE one, would otherwise be dropped without a word.
+    /// Top-level defaults of a file with stages are exempt; they apply only where they fit.
+    /// </summary>
+    private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file)
+    {
+        var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file)).ToList()
+            ?? [(ModelKind.MultVae, (BaselineKind?)null)];
+        foreach (var axis in own)
+        {
+            if (models.Any(m => Applies(axis.Key, m.Baseline))) continue;
+            string what = EaseKeys.Contains(axis.Key) ? "EASE" : "Mult-VAE/Mult-DAE";
+            throw new VaeCfException($"{file}: stage '{stage}': key '{axis.Key}' does not apply to model {string.Join(", ", models.Select(m => ModelLabel(m.Kind, m.Baseline)).Distinct())} (it configures {what} only); remove it or give those runs a stage of their own.");
+        }
     }
 
     /// <summary>All runs, in file order: stage, then dataset, then axes with the first key outermost, seed innermost.</summary>
@@ -192,11 +281,18 @@ public sealed class ExperimentGrid
                     foreach (var seed in seedValues)
                     {
                         var draft = new RunDraft();
-                        foreach (int i in applyOrder) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
-                        if (seed is not null) OptionKeys["seed"](draft, seed, SourcePath);
-                        if (overrides?.Epochs is { } epochs) draft.Training = draft.Training with { Epochs = epochs };
+                        // After "model", keys that do not configure this run's model are skipped: top-level
+                        // defaults and, in a mixed stage, the other models' keys (the explicit ones were
+                        // checked to fit some model of the stage when the file was read).
+                        foreach (int i in applyOrder)
+                            if (Applies(axes[i].Key, draft.Baseline)) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
+                        bool network = draft.Baseline is null;
+                        if (seed is not null && network) OptionKeys["seed"](draft, seed, SourcePath);
+                        if (overrides?.Epochs is { } epochs && network) draft.Training = draft.Training with { Epochs = epochs };
                         if (overrides?.Threads is { } threads) draft.Training = draft.Training with { Threads = threads };
                         var run = Resolve(stage.Name, dataset, draft);
+                        // Combinations that differ only in keys this model ignores (popularity across
+                        // lambdas, a baseline across seeds) are one run.
                         if (ids.Add(run.RunId)) runs.Add(run);
                     }
         }
@@ -205,6 +301,13 @@ public sealed class ExperimentGrid
 
     private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)
     {
+        if (draft.Baseline is { } baseline)
+        {
+            BaselineSpec spec;
+            try { spec = new BaselineSpec(baseline, baseline == BaselineKind.Ease ? draft.Lambda : null) { Threads = draft.Training.Threads }; }
+            catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
+            return DescribeBaseline(stage, dataset, spec);
+        }
         var model = ModelConfig.Default(draft.Kind, 0) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
         if (draft.PDims is not null) model = model with { PDims = draft.PDims };
         if (draft.QDims is not null) model = model with { QDims = draft.QDims };
@@ -236,6 +339,16 @@ public sealed class ExperimentGrid
             RunId = $"{Slugify(slug)}-{ShortHash(full)}",
             ConfigId = ShortHash(withoutSeed),
         };
+    }
+
+    /// <summary>Names a baseline run: dataset, kind and lambda (threads and seeds change nothing in a closed-form fit).</summary>
+    public static RunSpec DescribeBaseline(string stage, DatasetSpec dataset, BaselineSpec baseline)
+    {
+        string lambda = baseline.Lambda is { } l ? l.ToString("R", CultureInfo.InvariantCulture) : "";
+        string canonical = $"{dataset.Canonical};model={baseline.Name}" + (baseline.Lambda is null ? "" : $";lambda={lambda}");
+        string slug = baseline.Lambda is null ? $"{stage}-{baseline.Name}-{dataset.Name}" : $"{stage}-{baseline.Name}-l{lambda}-{dataset.Name}";
+        string hash = ShortHash(canonical);
+        return new RunSpec { Stage = stage, Dataset = dataset, Baseline = baseline, RunId = $"{Slugify(slug)}-{hash}", ConfigId = hash };
     }
 
     private static string Canonical(DatasetSpec dataset, ModelConfig m, TrainingOptions t)

@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using VaeCf.Baselines;
 using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Model;
 using VaeCf.Persistence;
 using VaeCf.Split;
 using VaeCf.Training;
@@ -74,7 +78,23 @@ public sealed class ExperimentRunner
             }
             _observer.OnRunStart(run, i, runs.Count);
             var data = Dataset(run.Dataset);
-            var result = new Trainer(run.Training, _observer).Train(data, run.Model with { ItemCount = data.ItemCount }, cancellation);
+            if (run.Baseline is { } baseline)
+            {
+                if (!FitBaseline(run, baseline, data, folder, gridName, out string? error))
+                {
+                    Directory.CreateDirectory(folder);
+                    AtomicFile.WriteText(Path.Combine(folder, ErrorFile), error + "\n");
+                    failed++;
+                    _observer.OnRunFailed(run, error!, i, runs.Count);
+                    continue;
+                }
+                trained++;
+                var baselineRows = RebuildResults();
+                _observer.OnRunFinished(run, baselineRows.Last(r => r.RunId == run.RunId), i, runs.Count);
+                continue;
+            }
+            var training = run.Training!;
+            var result = new Trainer(training, _observer).Train(data, run.Model! with { ItemCount = data.ItemCount }, cancellation);
             if (result.Diverged)
             {
                 // Left incomplete on purpose: the next invocation tries it again (e.g. after lowering lr).
@@ -87,12 +107,45 @@ public sealed class ExperimentRunner
             if (result.Cancelled) { cancelled = true; break; }
             Directory.CreateDirectory(folder);
             ExperimentRunInfo.Of(run, gridName).Write(folder);
-            TrainingRunStore.Save(folder, result, run.Training, data, run.Dataset.Path);
+            TrainingRunStore.Save(folder, result, training, data, run.Dataset.Path);
             trained++;
             var rows = RebuildResults();
             _observer.OnRunFinished(run, rows.Last(r => r.RunId == run.RunId), i, runs.Count);
         }
         return new ExperimentOutcome { Results = RebuildResults(), Trained = trained, Skipped = skipped, Failed = failed, Cancelled = cancelled };
+    }
+
+    /// <summary>
+    /// Fits popularity or EASE on the training users and evaluates it with the evaluator the trainer
+    /// uses, on the same validation and test users. The folder gets experiment.json, then the model
+    /// folder (config.json last), so a fit killed midway leaves it incomplete, as for a network.
+    /// </summary>
+    /// <returns>False, with the reason, when EASE cannot be fitted (too little memory, lambda too small for float32).</returns>
+    private static bool FitBaseline(RunSpec run, BaselineSpec baseline, Split.SplitDataset data, string folder, string? gridName, out string? error)
+    {
+        var clock = Stopwatch.StartNew();
+        IScorer scorer;
+        try
+        {
+            scorer = baseline.Kind == BaselineKind.Ease
+                ? EaseScorer.Fit(data.Train, new EaseOptions { Lambda = baseline.Lambda!.Value, Threads = baseline.Threads })
+                : PopularityScorer.Fit(data.Train);
+        }
+        catch (VaeCfException e)
+        {
+            error = e.Message;
+            return false;
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        var evaluator = new Evaluator(new TrainingOptions().EvaluationBatchSize, baseline.Threads);
+        var validation = data.Validation.UserCount > 0 ? evaluator.Evaluate(scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
+        var test = data.Test.UserCount > 0 ? evaluator.Evaluate(scorer, data.Test.FoldIn, data.Test.Targets) : null;
+        Directory.CreateDirectory(folder);
+        ExperimentRunInfo.Of(run, gridName).Write(folder);
+        if (scorer is EaseScorer ease) BaselineStore.SaveEase(folder, ease, data, run.Dataset.Path, validation, test, seconds);
+        else BaselineStore.SavePopularity(folder, (PopularityScorer)scorer, data, run.Dataset.Path, validation, test, seconds);
+        error = null;
+        return true;
     }
 
     /// <summary>Rewrites results.csv and summary.csv from the complete run folders.</summary>

@@ -38,7 +38,9 @@ public sealed record ExperimentRunInfo
 /// One row of results.csv: the seed project's columns (model, dataset, p_dims, dropout_enc,
 /// dropout_dec, weight_decay, lr, lr_scheduler, lr_patience, early_stop_patience, anneal_cap,
 /// batch_size, best_epoch, loss, n100, r20, r50) plus ids, seed, standard errors, validation
-/// metrics and time. Test metrics are n100/r20/r50; validation ones carry a val_ prefix.
+/// metrics, EASE's lambda and time. Test metrics are n100/r20/r50; validation ones carry a val_ prefix.
+/// Baselines (ease, popularity) leave the network-only fields empty: "" for text, null for
+/// integers, NaN for numbers, so no column reads as a real 0.
 /// </summary>
 public sealed record ResultRow
 {
@@ -47,33 +49,35 @@ public sealed record ResultRow
     public required string Stage { get; init; }
     public required string Model { get; init; }
     public required string Dataset { get; init; }
-    /// <summary>Decoder sizes from the latent code out, '-'-joined ("200-600") so the CSV needs no quoting.</summary>
+    /// <summary>EASE's L2 penalty; NaN for every other model.</summary>
+    public double Lambda { get; init; } = double.NaN;
+    /// <summary>Decoder sizes from the latent code out, '-'-joined ("200-600") so the CSV needs no quoting; "" for baselines.</summary>
     public required string PDims { get; init; }
     public required string QDims { get; init; }
     /// <summary>Input dropout (the encoder's).</summary>
-    public double DropoutEnc { get; init; }
+    public double DropoutEnc { get; init; } = double.NaN;
     /// <summary>Hidden-layer dropout (applies to the decoder's hidden layers too).</summary>
-    public double DropoutDec { get; init; }
+    public double DropoutDec { get; init; } = double.NaN;
     public required string Optimizer { get; init; }
     /// <summary>The decay actually used (a model default is written out).</summary>
-    public double WeightDecay { get; init; }
-    public double Lr { get; init; }
+    public double WeightDecay { get; init; } = double.NaN;
+    public double Lr { get; init; } = double.NaN;
     /// <summary>"plateau" (ReduceLROnPlateau) or "none".</summary>
     public required string LrScheduler { get; init; }
-    public int LrPatience { get; init; }
-    public int EarlyStopPatience { get; init; }
+    public int? LrPatience { get; init; }
+    public int? EarlyStopPatience { get; init; }
     public required string Anneal { get; init; }
-    public double AnnealCap { get; init; }
-    public int TotalAnnealSteps { get; init; }
-    public int BatchSize { get; init; }
-    public int Epochs { get; init; }
-    public int Seed { get; init; }
-    public int EpochsRun { get; init; }
-    public int BestEpoch { get; init; }
-    public double BetaAtBest { get; init; }
+    public double AnnealCap { get; init; } = double.NaN;
+    public int? TotalAnnealSteps { get; init; }
+    public int? BatchSize { get; init; }
+    public int? Epochs { get; init; }
+    public int? Seed { get; init; }
+    public int? EpochsRun { get; init; }
+    public int? BestEpoch { get; init; }
+    public double BetaAtBest { get; init; } = double.NaN;
     /// <summary>Validation loss at the best epoch (the seed's "loss" column).</summary>
-    public double Loss { get; init; }
-    public double TrainLoss { get; init; }
+    public double Loss { get; init; } = double.NaN;
+    public double TrainLoss { get; init; } = double.NaN;
     public double ValN100 { get; init; }
     public double ValR20 { get; init; }
     public double ValR50 { get; init; }
@@ -85,32 +89,77 @@ public sealed record ResultRow
     public double R50Se { get; init; }
     public double TrainSeconds { get; init; }
 
-    /// <summary>The first decoder size: the latent dimension (the x axis of the seed's NDCG-vs-dimension figure).</summary>
-    public int FirstDecoderDim => int.Parse(PDims.Split('-')[0], CultureInfo.InvariantCulture);
+    /// <summary>The first decoder size: the latent dimension (the x axis of the seed's NDCG-vs-dimension figure); null for baselines.</summary>
+    public int? FirstDecoderDim => PDims.Length == 0 ? null : int.Parse(PDims.Split('-')[0], CultureInfo.InvariantCulture);
+
+    public bool IsBaseline => Model is "ease" or "popularity";
 
     /// <summary>A float option as its shortest text reads (0.001, not 0.00100000005): the CSV shows what was asked for.</summary>
+    private static MetricEntry Metric(Dictionary<string, MetricEntry>? metrics, string name) =>
+        metrics is not null && metrics.TryGetValue(name, out var m) ? m : new MetricEntry(double.NaN, double.NaN);
+
+    private static string RunIdOf(string folder, ExperimentRunInfo? info) =>
+        info?.RunId ?? ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)));
+
+    private static string DatasetOf(ModelManifest manifest, ExperimentRunInfo? info) =>
+        info?.Dataset ?? ExperimentGrid.Slugify(DatasetSpec.NameFromPath(manifest.Dataset?.Source ?? "data"));
+
+    /// <summary>A popularity or EASE folder: metrics, lambda and fit time; no history, so every training column stays empty.</summary>
+    private static ResultRow FromBaseline(string folder, ModelManifest manifest, ExperimentRunInfo? info)
+    {
+        var test = manifest.TestMetrics;
+        var validation = manifest.ValidationMetrics;
+        double lambda = double.NaN;
+        if (manifest.Model == "ease")
+            lambda = manifest.Hyperparameters?.TryGetValue("lambda", out double l) == true ? AsWritten((float)l)
+                : throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an EASE model without its lambda.");
+        return new ResultRow
+        {
+            RunId = RunIdOf(folder, info),
+            ConfigId = info?.ConfigId ?? "",
+            Stage = info?.Stage ?? "train",
+            Model = manifest.Model,
+            Dataset = DatasetOf(manifest, info),
+            Lambda = lambda,
+            PDims = "",
+            QDims = "",
+            Optimizer = "",
+            LrScheduler = "",
+            Anneal = "",
+            ValN100 = Metric(validation, "NDCG@100").Mean,
+            ValR20 = Metric(validation, "Recall@20").Mean,
+            ValR50 = Metric(validation, "Recall@50").Mean,
+            N100 = Metric(test, "NDCG@100").Mean,
+            N100Se = Metric(test, "NDCG@100").StandardError,
+            R20 = Metric(test, "Recall@20").Mean,
+            R20Se = Metric(test, "Recall@20").StandardError,
+            R50 = Metric(test, "Recall@50").Mean,
+            R50Se = Metric(test, "Recall@50").StandardError,
+            TrainSeconds = manifest.TrainingSeconds ?? double.NaN,
+        };
+    }
+
     private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
-    /// <summary>Reads a complete run folder (config.json and history.csv; experiment.json when the grid runner wrote it).</summary>
+    /// <summary>Reads a complete run folder (config.json, and history.csv for a network; experiment.json when the grid runner wrote it).</summary>
     public static ResultRow FromRunFolder(string folder)
     {
         var manifest = ModelStore.ReadManifest(folder);
         var info = ExperimentRunInfo.TryRead(folder);
+        if (manifest.Model is "ease" or "popularity") return FromBaseline(folder, manifest, info);
         var history = HistoryCsv.Parse(Path.Combine(folder, TrainingRunStore.HistoryFile));
         var architecture = manifest.Architecture ?? throw new VaeCfException($"{folder}: config.json has no architecture (not a Mult-VAE/DAE run).");
         var training = manifest.Training ?? throw new VaeCfException($"{folder}: config.json has no training options.");
         var best = history.LastOrDefault(h => h.Epoch == manifest.BestEpoch);
-        MetricEntry Metric(Dictionary<string, MetricEntry>? metrics, string name) =>
-            metrics is not null && metrics.TryGetValue(name, out var m) ? m : new MetricEntry(double.NaN, double.NaN);
         var test = manifest.TestMetrics;
         var validation = manifest.ValidationMetrics;
         return new ResultRow
         {
-            RunId = info?.RunId ?? ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))),
+            RunId = RunIdOf(folder, info),
             ConfigId = info?.ConfigId ?? "",
             Stage = info?.Stage ?? "train",
             Model = OptionNames.ShortName(architecture.Kind),
-            Dataset = info?.Dataset ?? ExperimentGrid.Slugify(DatasetSpec.NameFromPath(manifest.Dataset?.Source ?? "data")),
+            Dataset = DatasetOf(manifest, info),
             PDims = string.Join("-", architecture.PDims),
             QDims = string.Join("-", architecture.EffectiveQDims),
             DropoutEnc = AsWritten(architecture.InputDropout),
@@ -153,7 +202,7 @@ public static class ResultsCsv
 
     public static readonly string[] Columns =
     [
-        "run_id", "config_id", "stage", "model", "dataset", "p_dims", "q_dims", "dropout_enc", "dropout_dec", "optimizer", "weight_decay",
+        "run_id", "config_id", "stage", "model", "dataset", "lambda", "p_dims", "q_dims", "dropout_enc", "dropout_dec", "optimizer", "weight_decay",
         "lr", "lr_scheduler", "lr_patience", "early_stop_patience", "anneal", "anneal_cap", "total_anneal_steps", "batch_size", "epochs", "seed",
         "epochs_run", "best_epoch", "beta_at_best", "loss", "train_loss", "val_n100", "val_r20", "val_r50",
         "n100", "n100_se", "r20", "r20_se", "r50", "r50_se", "train_seconds",
@@ -171,11 +220,11 @@ public static class ResultsCsv
     private static IEnumerable<string> Fields(ResultRow r)
     {
         static string D(double v) => double.IsNaN(v) ? "" : v.ToString("G9", CultureInfo.InvariantCulture);
-        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        static string I(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
         static string S(string v) => v.Contains(',') || v.Contains('"') || v.Contains('\n') ? $"\"{v.Replace("\"", "\"\"")}\"" : v;
         return
         [
-            S(r.RunId), S(r.ConfigId), S(r.Stage), S(r.Model), S(r.Dataset), S(r.PDims), S(r.QDims), D(r.DropoutEnc), D(r.DropoutDec), S(r.Optimizer), D(r.WeightDecay),
+            S(r.RunId), S(r.ConfigId), S(r.Stage), S(r.Model), S(r.Dataset), D(r.Lambda), S(r.PDims), S(r.QDims), D(r.DropoutEnc), D(r.DropoutDec), S(r.Optimizer), D(r.WeightDecay),
             D(r.Lr), S(r.LrScheduler), I(r.LrPatience), I(r.EarlyStopPatience), S(r.Anneal), D(r.AnnealCap), I(r.TotalAnnealSteps), I(r.BatchSize), I(r.Epochs), I(r.Seed),
             I(r.EpochsRun), I(r.BestEpoch), D(r.BetaAtBest), D(r.Loss), D(r.TrainLoss), D(r.ValN100), D(r.ValR20), D(r.ValR50),
             D(r.N100), D(r.N100Se), D(r.R20), D(r.R20Se), D(r.R50), D(r.R50Se), D(r.TrainSeconds),
@@ -196,14 +245,14 @@ public static class ResultsCsv
             try
             {
                 static double D(string s) => s.Length == 0 ? double.NaN : double.Parse(s, CultureInfo.InvariantCulture);
-                static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+                static int? I(string s) => s.Length == 0 ? null : int.Parse(s, CultureInfo.InvariantCulture);
                 rows.Add(new ResultRow
                 {
-                    RunId = f[0], ConfigId = f[1], Stage = f[2], Model = f[3], Dataset = f[4], PDims = f[5], QDims = f[6], DropoutEnc = D(f[7]), DropoutDec = D(f[8]),
-                    Optimizer = f[9], WeightDecay = D(f[10]), Lr = D(f[11]), LrScheduler = f[12], LrPatience = I(f[13]), EarlyStopPatience = I(f[14]), Anneal = f[15],
-                    AnnealCap = D(f[16]), TotalAnnealSteps = I(f[17]), BatchSize = I(f[18]), Epochs = I(f[19]), Seed = I(f[20]), EpochsRun = I(f[21]), BestEpoch = I(f[22]),
-                    BetaAtBest = D(f[23]), Loss = D(f[24]), TrainLoss = D(f[25]), ValN100 = D(f[26]), ValR20 = D(f[27]), ValR50 = D(f[28]),
-                    N100 = D(f[29]), N100Se = D(f[30]), R20 = D(f[31]), R20Se = D(f[32]), R50 = D(f[33]), R50Se = D(f[34]), TrainSeconds = D(f[35]),
+                    RunId = f[0], ConfigId = f[1], Stage = f[2], Model = f[3], Dataset = f[4], Lambda = D(f[5]), PDims = f[6], QDims = f[7], DropoutEnc = D(f[8]), DropoutDec = D(f[9]),
+                    Optimizer = f[10], WeightDecay = D(f[11]), Lr = D(f[12]), LrScheduler = f[13], LrPatience = I(f[14]), EarlyStopPatience = I(f[15]), Anneal = f[16],
+                    AnnealCap = D(f[17]), TotalAnnealSteps = I(f[18]), BatchSize = I(f[19]), Epochs = I(f[20]), Seed = I(f[21]), EpochsRun = I(f[22]), BestEpoch = I(f[23]),
+                    BetaAtBest = D(f[24]), Loss = D(f[25]), TrainLoss = D(f[26]), ValN100 = D(f[27]), ValR20 = D(f[28]), ValR50 = D(f[29]),
+                    N100 = D(f[30]), N100Se = D(f[31]), R20 = D(f[32]), R20Se = D(f[33]), R50 = D(f[34]), R50Se = D(f[35]), TrainSeconds = D(f[36]),
                 });
             }
             catch (FormatException) { throw new VaeCfException($"{path}:{i + 1}: a numeric field is not a number."); }
@@ -233,11 +282,16 @@ public static class ResultsCsv
         return fields;
     }
 
-    /// <summary>Every complete run folder (one holding config.json and history.csv) directly under, or at, <paramref name="directory"/>, searched two levels deep.</summary>
+    /// <summary>
+    /// Every complete run folder directly under, or at, <paramref name="directory"/>, searched two
+    /// levels deep: a network's (config.json and history.csv) or a baseline's (config.json naming
+    /// ease or popularity, which have no epochs and so no history).
+    /// </summary>
     public static List<string> FindRunFolders(string directory)
     {
         if (!Directory.Exists(directory)) throw new VaeCfException($"Runs folder '{directory}' does not exist.");
-        static bool IsRun(string d) => File.Exists(Path.Combine(d, ModelStore.ConfigFile)) && File.Exists(Path.Combine(d, TrainingRunStore.HistoryFile));
+        static bool IsRun(string d) => File.Exists(Path.Combine(d, ModelStore.ConfigFile))
+            && (File.Exists(Path.Combine(d, TrainingRunStore.HistoryFile)) || ModelStore.ReadManifest(d).Model is "ease" or "popularity");
         if (IsRun(directory)) return [directory];
         var found = new List<string>();
         foreach (var child in Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
@@ -257,7 +311,7 @@ public static class ResultsCsv
 }
 
 /// <summary>Mean and sample standard deviation across the seeds of one configuration.</summary>
-public sealed record SeedSummary(string Stage, string ConfigId, string Model, string Dataset, string PDims, double AnnealCap, int Seeds,
+public sealed record SeedSummary(string Stage, string ConfigId, string Model, string Dataset, double Lambda, string PDims, double AnnealCap, int Seeds,
     (double Mean, double Sd) ValN100, (double Mean, double Sd) N100, (double Mean, double Sd) R20, (double Mean, double Sd) R50)
 {
     public const string FileName = "summary.csv";
@@ -267,7 +321,7 @@ public sealed record SeedSummary(string Stage, string ConfigId, string Model, st
         .Select(g =>
         {
             var first = g.First();
-            return new SeedSummary(first.Stage, g.Key.Item2, first.Model, first.Dataset, first.PDims, first.AnnealCap, g.Count(),
+            return new SeedSummary(first.Stage, g.Key.Item2, first.Model, first.Dataset, first.Lambda, first.PDims, first.AnnealCap, g.Count(),
                 MeanSd(g.Select(r => r.ValN100)), MeanSd(g.Select(r => r.N100)), MeanSd(g.Select(r => r.R20)), MeanSd(g.Select(r => r.R50)));
         })
         .ToList();
@@ -283,10 +337,10 @@ public sealed record SeedSummary(string Stage, string ConfigId, string Model, st
 
     public static string Format(IEnumerable<SeedSummary> summaries)
     {
-        var text = new StringBuilder("stage,config_id,model,dataset,p_dims,anneal_cap,seeds,val_n100_mean,val_n100_sd,n100_mean,n100_sd,r20_mean,r20_sd,r50_mean,r50_sd\n");
+        var text = new StringBuilder("stage,config_id,model,dataset,lambda,p_dims,anneal_cap,seeds,val_n100_mean,val_n100_sd,n100_mean,n100_sd,r20_mean,r20_sd,r50_mean,r50_sd\n");
         static string D(double v) => double.IsNaN(v) ? "" : v.ToString("G9", CultureInfo.InvariantCulture);
         foreach (var s in summaries)
-            text.Append(string.Join(",", s.Stage, s.ConfigId, s.Model, s.Dataset, s.PDims, D(s.AnnealCap), s.Seeds.ToString(CultureInfo.InvariantCulture),
+            text.Append(string.Join(",", s.Stage, s.ConfigId, s.Model, s.Dataset, D(s.Lambda), s.PDims, D(s.AnnealCap), s.Seeds.ToString(CultureInfo.InvariantCulture),
                 D(s.ValN100.Mean), D(s.ValN100.Sd), D(s.N100.Mean), D(s.N100.Sd), D(s.R20.Mean), D(s.R20.Sd), D(s.R50.Mean), D(s.R50.Sd))).Append('\n');
         return text.ToString();
     }
