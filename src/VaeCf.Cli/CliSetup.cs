@@ -24,6 +24,7 @@ public static class CliSetup
         // Commands register here, one line each.
         config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE or Mult-DAE and report test metrics.");
         config.AddCommand<Commands.EvaluateCommand>("evaluate").WithDescription("Evaluate a saved model on held-out users (NDCG@k, Recall@k).");
+        config.AddCommand<Commands.BenchCommand>("bench").WithDescription("Time training and evaluation on synthetic ML-20M-shaped data against the GEMM floor.");
         config.AddCommand<Commands.PrepareCommand>("prepare").WithDescription("Preprocess and split raw interactions into the original notebook's layout.");
     }
 }

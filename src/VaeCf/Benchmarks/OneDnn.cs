@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VaeCf.Bench;
+namespace VaeCf.Benchmarks;
 
 /// <summary>
 /// Benchmark-only binding to oneDNN's <c>dnnl_sgemm</c> (Debian's libdnnl2), used as the hardware
