@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace VaeCf.Evaluation;
 
 /// <summary>
@@ -15,22 +17,46 @@ public static class TopK
     {
         k = Math.Min(k, scores.Length);
         if (k <= 0) return 0;
-        int size = 0;
+        int size = 0, i = 0;
         // heap[0] is the worst of the kept items.
-        for (int i = 0; i < scores.Length; i++)
+        for (; i < scores.Length && size < k; i++)
         {
             float s = scores[i];
             if (float.IsNaN(s) || (skipNegativeInfinity && float.IsNegativeInfinity(s))) continue;
-            if (size < k)
+            result[size] = i;
+            SiftUp(result, size, scores);
+            size++;
+        }
+        if (size == k)
+        {
+            // Every later item has a larger index than every kept one, so it ranks above the worst
+            // kept item only with a strictly larger score (NaN compares false). Most of a row fails
+            // that test, so whole vectors of it are skipped at once.
+            float threshold = scores[result[0]];
+            while (i < scores.Length)
             {
-                result[size] = i;
-                SiftUp(result, size, scores);
-                size++;
-            }
-            else if (Better(i, result[0], scores))
-            {
-                result[0] = i;
-                SiftDown(result, 0, size, scores);
+                if (Vector512.IsHardwareAccelerated && i <= scores.Length - Vector512<float>.Count)
+                {
+                    if (!Vector512.GreaterThanAny(Vector512.Create(scores.Slice(i, Vector512<float>.Count)), Vector512.Create(threshold)))
+                    {
+                        i += Vector512<float>.Count;
+                        continue;
+                    }
+                    for (int end = i + Vector512<float>.Count; i < end; i++) Consider(i, scores, result, k, ref threshold);
+                    continue;
+                }
+                if (Vector256.IsHardwareAccelerated && i <= scores.Length - Vector256<float>.Count)
+                {
+                    if (!Vector256.GreaterThanAny(Vector256.Create(scores.Slice(i, Vector256<float>.Count)), Vector256.Create(threshold)))
+                    {
+                        i += Vector256<float>.Count;
+                        continue;
+                    }
+                    for (int end = i + Vector256<float>.Count; i < end; i++) Consider(i, scores, result, k, ref threshold);
+                    continue;
+                }
+                Consider(i, scores, result, k, ref threshold);
+                i++;
             }
         }
         // Heap-sort the kept items into descending order.
@@ -40,6 +66,14 @@ public static class TopK
             SiftDown(result, 0, end, scores);
         }
         return size;
+    }
+
+    private static void Consider(int i, ReadOnlySpan<float> scores, Span<int> heap, int size, ref float threshold)
+    {
+        if (!(scores[i] > threshold)) return;
+        heap[0] = i;
+        SiftDown(heap, 0, size, scores);
+        threshold = scores[heap[0]];
     }
 
     /// <summary>True when item a ranks above item b.</summary>

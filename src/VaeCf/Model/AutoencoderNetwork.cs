@@ -92,8 +92,11 @@ public sealed class AutoencoderNetwork : IScorer
         ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, rng);
 
         var (_, firstOutputs) = Shapes[0];
-        SparseInputLayer.Forward(ws.Activations[0], rows, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
-            Parameters.View(_weights[0]), Parameters.View(_biases[0]));
+        float[] values = Parameters.Values;
+        TensorSlot w0 = _weights[0], b0 = _biases[0];
+        RangeParallel.For(Gemm.Threads, rows, 64, (start, end) =>
+            SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
+                values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training, rng);
 
         for (int l = 1; l < LayerCount; l++)
@@ -148,7 +151,10 @@ public sealed class AutoencoderNetwork : IScorer
     {
         int rows = ws.Rows;
         ws.LoadTargets(targets, users);
-        Loss.MultinomialNll(ws.Logits, rows, ItemCount, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses);
+        int items = ItemCount;
+        // Rows are independent (one softmax each), so threads split them; each row's result is the same whatever the split.
+        RangeParallel.For(Gemm.Threads, rows, 16, (start, end) =>
+            Loss.MultinomialNll(ws.Logits, start, end, rows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses));
         double nll = 0;
         for (int r = 0; r < rows; r++) nll += ws.RowLosses[r];
         nll = rows == 0 ? 0 : nll / rows;
@@ -206,7 +212,7 @@ public sealed class AutoencoderNetwork : IScorer
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads }, c =>
                 SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, outputs * c / chunks, outputs * (c + 1) / chunks, rows,
                     ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs)));
-        DenseLayer.ColumnSums(Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
+        DenseLayer.ColumnSums(Gemm.Threads, Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
         ws.RememberTouchedInputRows();
     }
 
