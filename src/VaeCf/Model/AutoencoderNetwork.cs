@@ -33,6 +33,9 @@ public sealed class AutoencoderNetwork : IScorer
         Gradients = new float[Parameters.Count];
         _weights = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.weight")).ToArray();
         _biases = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.bias")).ToArray();
+        var (lastInputs, _) = Shapes[^1];
+        if (_biases[^1].Offset != _weights[^1].Offset + _weights[^1].Length || _weights[^1].Rows != lastInputs)
+            throw new InvalidOperationException("The output layer's bias must follow its weight in the parameter buffer.");
     }
 
     public int ItemCount => Config.ItemCount;
@@ -99,13 +102,31 @@ public sealed class AutoencoderNetwork : IScorer
                 values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training, rng);
 
-        for (int l = 1; l < LayerCount; l++)
+        for (int l = 1; l < LayerCount - 1; l++)
         {
             var (inputs, outputs) = Shapes[l];
             DenseLayer.Forward(Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
                 Parameters.View(_biases[l]), rows, inputs, outputs);
             FinishLayer(ws, l, rows, training, rng);
         }
+        ForwardOutputLayer(ws, rows);
+    }
+
+    /// <summary>
+    /// logits = [h, 1] . [W; b]: the bias is the weight's extra last row (it follows the weight in
+    /// the parameter buffer) and the input carries a column of ones, so the GEMM adds the bias and
+    /// the rows x items logits are written once, instead of a bias broadcast and a read-modify-write.
+    /// </summary>
+    private void ForwardOutputLayer(NetworkWorkspace ws, int rows)
+    {
+        int last = LayerCount - 1;
+        var (inputs, outputs) = Shapes[last];
+        int stride = inputs + 1;
+        var source = LayerInput(ws, last, rows);
+        var extended = ws.OutputLayerInput;
+        for (int r = 0; r < rows; r++) source.Slice(r * inputs, inputs).CopyTo(extended.AsSpan(r * stride, inputs));
+        Gemm.Multiply(Transpose.No, Transpose.No, rows, outputs, stride, 1f, extended.AsSpan(0, rows * stride), stride,
+            Parameters.Values.AsSpan(_weights[last].Offset, stride * outputs), outputs, 0f, ws.Activations[last], outputs);
     }
 
     private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training, Random? rng)
@@ -129,17 +150,16 @@ public sealed class AutoencoderNetwork : IScorer
     {
         int latent = Config.LatentSize;
         var code = ws.Activations[CodeLayer];
+        var noise = ws.Noise.AsSpan(0, rows * latent);
+        if (training) Gaussian.Fill(rng!, noise);
+        else noise.Clear();
         for (int r = 0; r < rows; r++)
         {
             var mu = code.AsSpan(r * 2 * latent, latent);
             var logVar = code.AsSpan(r * 2 * latent + latent, latent);
             var z = ws.Code.AsSpan(r * latent, latent);
-            var eps = ws.Noise.AsSpan(r * latent, latent);
-            for (int k = 0; k < latent; k++)
-            {
-                eps[k] = training ? (float)Gaussian.Next(rng!) : 0f;
-                z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
-            }
+            var eps = noise.Slice(r * latent, latent);
+            for (int k = 0; k < latent; k++) z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
         }
     }
 
@@ -180,8 +200,13 @@ public sealed class AutoencoderNetwork : IScorer
         {
             var (inputs, outputs) = Shapes[l];
             var dOut = dOutput.AsSpan(0, rows * outputs);
-            DenseLayer.BackwardParameters(Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
-                Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
+            if (l == LayerCount - 1)
+                // [dW; db] = [h, 1]^T . dY: the bias gradient (column sums of dY) comes out of the same GEMM as the weight's.
+                Gemm.Multiply(Transpose.Yes, Transpose.No, inputs + 1, outputs, rows, 1f, ws.OutputLayerInput.AsSpan(0, rows * (inputs + 1)), inputs + 1,
+                    dOut, outputs, 0f, Gradients.AsSpan(_weights[l].Offset, (inputs + 1) * outputs), outputs);
+            else
+                DenseLayer.BackwardParameters(Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
+                    Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
 
             float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
             DenseLayer.BackwardInput(Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
@@ -294,5 +319,20 @@ public static class Gaussian
     {
         double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>Fills <paramref name="output"/> with standard normal draws, both Box-Muller outputs of each pair used (half the logs and uniforms of <see cref="Next"/>).</summary>
+    public static void Fill(Random rng, Span<float> output)
+    {
+        int i = 0;
+        for (; i + 1 < output.Length; i += 2)
+        {
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            output[i] = (float)(radius * cos);
+            output[i + 1] = (float)(radius * sin);
+        }
+        if (i < output.Length) output[i] = (float)Next(rng);
     }
 }
