@@ -141,10 +141,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 return 0;
             }
             var st = new Table().Border(TableBorder.Rounded);
-            foreach (var h in new[] { "model", "items", "threads", "s/batch", "ms/batch per 1k items", "epoch s", "floor s", "epoch/floor", "out-GEMM GFLOP/s", "peak GFLOP/s" }) st.AddColumn(h);
+            foreach (var h in new[] { "model", "items", "thr", "s/batch", "ms/batch/1k items", "epoch s", "floor s", "epoch/floor", "CPU s/batch", "CPU ratio", "out-GEMM GFLOP/s", "peak" }) st.AddColumn(h);
             foreach (var p in points)
                 st.AddRow(p.Model, $"{p.Items:N0}", $"{p.Threads}", $"{p.BatchSeconds:F3}", $"{p.MillisecondsPerBatchPer1kItems:F1}", $"{p.EpochSeconds:F1}",
-                    $"{p.FloorSeconds:F1}", $"{p.EpochOverFloor:F2}", $"{p.OutputGemmGflops:F0}", $"{p.GemmPeakGflops:F0}");
+                    $"{p.FloorSeconds:F1}", $"{p.EpochOverFloor:F2}", $"{p.BatchCpuSeconds:F3}", $"{p.EpochCpuOverCpuFloor:F2}", $"{p.OutputGemmGflops:F0}", $"{p.GemmPeakGflops:F0}");
             AnsiConsole.Write(st);
             return 0;
         }
@@ -158,7 +158,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         AnsiConsole.MarkupLine($"{Markup.Escape(report.Cpu)}, {report.LogicalCores} logical cores, {report.Threads} thread(s), {report.SimdWidthBits}-bit SIMD, {Markup.Escape(report.Runtime)}");
         AnsiConsole.MarkupLine($"{report.Users:N0} users x {report.Items:N0} items, {report.NonZeros:N0} clicks, batch {report.BatchSize}; load average {report.LoadAverageBefore:F1} -> {report.LoadAverageAfter:F1}");
         string dnnl = report.GemmPeakOneDnnGflops is double d ? $"{d:F0}" : "n/a (libdnnl2 not installed)";
-        AnsiConsole.MarkupLine($"GEMM peak on {report.PeakSize}^3: ours {report.GemmPeakOursGflops:F0} GFLOP/s, oneDNN {dnnl}");
+        string coreDnnl = report.GemmPeakCoreOneDnnGflops is double cd ? $"{cd:F0}" : "n/a";
+        AnsiConsole.MarkupLine($"GEMM peak on {report.PeakSize}^3, {report.Threads} thread(s), wall time: ours {report.GemmPeakOursGflops:F0} GFLOP/s, oneDNN {dnnl}");
+        AnsiConsole.MarkupLine($"GEMM peak of one core, CPU time: ours {report.GemmPeakCoreOursGflops:F0} GFLOP/s, oneDNN {coreDnnl}");
         var table = new Table().Border(TableBorder.Rounded).AddColumn("");
         foreach (var m in report.Models) table.AddColumn($"Mult-{m.Model.ToUpperInvariant()}");
         void Row(string label, Func<ModelBenchmark, string> cell) => table.AddRow([label, .. report.Models.Select(cell)]);
@@ -171,6 +173,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         Row("s / epoch", m => m.EpochSecondsMeasured is double e ? $"{e:F1} (timed; estimate {m.EpochSecondsEstimated:F1})" : $"{m.EpochSeconds:F1} (batches x median)");
         Row("floor s / epoch", m => $"{m.FloorSeconds:F1}");
         Row("epoch / floor", m => $"{m.EpochOverFloor:F2}");
+        Row("CPU s / epoch (floor, ratio)", m => $"{m.EpochCpuSeconds:F1} ({m.CpuFloorSeconds:F1}, {m.EpochCpuOverCpuFloor:F2})");
         Row("eval s", m => m.EvalSeconds is double e ? $"{e:F2} ({m.EvalUsers:N0} users, top-100)" : "skipped");
         Row("allocated / batch", m => $"{m.AllocatedBytesPerBatch / 1024:F1} KiB");
         Row("CPU s / batch", m => $"{m.BatchCpuSeconds:F3} (fwd {m.ForwardCpuSeconds:F3}, loss {m.LossCpuSeconds:F3}, bwd {m.BackwardCpuSeconds:F3}, Adam {m.OptimizerCpuSeconds:F3})");

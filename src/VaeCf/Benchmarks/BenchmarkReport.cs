@@ -43,6 +43,12 @@ public sealed record ModelBenchmark
     /// <summary>Output-layer FLOPs of an epoch / the better GEMM peak.</summary>
     public required double FloorSeconds { get; init; }
     public required double EpochOverFloor { get; init; }
+    /// <summary>Batches per epoch x median process CPU seconds per batch: what the epoch costs in core-seconds.</summary>
+    public required double EpochCpuSeconds { get; init; }
+    /// <summary>Output-layer FLOPs of an epoch / the one-core peak timed by CPU time: the floor in core-seconds.</summary>
+    public required double CpuFloorSeconds { get; init; }
+    /// <summary>Core-seconds over the core-second floor: the ratio that time taken by other processes does not move.</summary>
+    public required double EpochCpuOverCpuFloor { get; init; }
     public double? EvalSeconds { get; init; }
     public int EvalUsers { get; init; }
     public double? EvalNdcg100 { get; init; }
@@ -68,6 +74,10 @@ public sealed record BenchmarkReport
     public double? GemmPeakOneDnnGflops { get; init; }
     /// <summary>The better of our peak and oneDNN's, on the same product in the same run.</summary>
     public required double GemmPeakGflops { get; init; }
+    /// <summary>One thread, timed by the thread's CPU time (ours, oneDNN, the better): a core's peak that other processes cannot lower by taking turns on it.</summary>
+    public required double GemmPeakCoreOursGflops { get; init; }
+    public double? GemmPeakCoreOneDnnGflops { get; init; }
+    public required double GemmPeakCoreGflops { get; init; }
     public required double PeakRssMb { get; init; }
     public required IReadOnlyList<ModelBenchmark> Models { get; init; }
 
@@ -89,4 +99,5 @@ public sealed record BenchmarkReport
 
 /// <summary>One cell of the scaling table: a model at a catalogue size and a thread count.</summary>
 public sealed record ScalingPoint(string Model, int Items, int Threads, double BatchSeconds, double EpochSeconds, double FloorSeconds,
-    double EpochOverFloor, double OutputGemmGflops, double GemmPeakGflops, double MillisecondsPerBatchPer1kItems, double PeakRssMb);
+    double EpochOverFloor, double OutputGemmGflops, double GemmPeakGflops, double MillisecondsPerBatchPer1kItems,
+    double BatchCpuSeconds, double EpochCpuOverCpuFloor, double PeakRssMb);

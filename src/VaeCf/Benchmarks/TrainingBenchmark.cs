@@ -25,6 +25,8 @@ public static class TrainingBenchmark
         log($"GEMM peak on {options.PeakSize}^3 ...");
         var (ours, oneDnn) = MeasurePeak(gemm, options);
         double peak = Math.Max(ours, oneDnn ?? 0);
+        var (coreOurs, coreOneDnn) = MeasurePeak(new GemmEngine(1), options, threadCpu: true);
+        double corePeak = Math.Max(coreOurs, coreOneDnn ?? 0);
 
         log($"generating {options.Users:N0} users x {options.Items:N0} items ...");
         var clicks = SyntheticClicks.Generate(options.Users, options.Items, options.MeanClicksPerUser, seed: options.Seed);
@@ -36,7 +38,7 @@ public static class TrainingBenchmark
         foreach (var kind in options.Models)
         {
             log($"{Name(kind)}: {options.WarmupBatches} warm-up + {options.Batches} timed batches ...");
-            models.Add(MeasureModel(kind, clicks, options.Users, foldIn, targets, gemm, peak, options, log));
+            models.Add(MeasureModel(kind, clicks, options.Users, foldIn, targets, gemm, peak, corePeak, options, log));
             // Hand the previous model's buffers back to the OS so the next one's RSS is its own.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
@@ -58,6 +60,9 @@ public static class TrainingBenchmark
             GemmPeakOursGflops = ours,
             GemmPeakOneDnnGflops = oneDnn,
             GemmPeakGflops = peak,
+            GemmPeakCoreOursGflops = coreOurs,
+            GemmPeakCoreOneDnnGflops = coreOneDnn,
+            GemmPeakCoreGflops = corePeak,
             PeakRssMb = PeakRssMb(),
             Models = models,
         };
@@ -74,6 +79,8 @@ public static class TrainingBenchmark
         options.Validate();
         log ??= _ => { };
         var points = new List<ScalingPoint>();
+        var (coreOurs, coreOneDnn) = MeasurePeak(new GemmEngine(1), options, threadCpu: true);
+        double corePeak = Math.Max(coreOurs, coreOneDnn ?? 0);
         foreach (int threads in threadCounts)
         {
             var gemm = new GemmEngine(threads);
@@ -88,9 +95,9 @@ public static class TrainingBenchmark
                 foreach (var kind in o.Models)
                 {
                     log($"{threads} thread(s), {items:N0} items, {Name(kind)} ...");
-                    var m = MeasureModel(kind, clicks, o.Users, null, null, gemm, peak, o, log);
+                    var m = MeasureModel(kind, clicks, o.Users, null, null, gemm, peak, corePeak, o, log);
                     points.Add(new ScalingPoint(m.Model, items, threads, m.BatchSeconds, m.EpochSeconds, m.FloorSeconds, m.EpochOverFloor,
-                        m.OutputGemmGflops, peak, m.BatchSeconds * 1e6 / items, PeakRssMb()));
+                        m.OutputGemmGflops, peak, m.BatchSeconds * 1e6 / items, m.BatchCpuSeconds, m.EpochCpuOverCpuFloor, PeakRssMb()));
                     GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 }
             }
@@ -102,7 +109,7 @@ public static class TrainingBenchmark
 
     /// <param name="epochUsers">Users of the epoch the estimate is for; <paramref name="clicks"/> may hold fewer rows (they are cycled).</param>
     private static ModelBenchmark MeasureModel(ModelKind kind, CsrMatrix clicks, int epochUsers, CsrMatrix? foldIn, CsrMatrix? targets,
-        GemmEngine gemm, double peakGflops, BenchmarkOptions o, Action<string> log)
+        GemmEngine gemm, double peakGflops, double corePeakGflops, BenchmarkOptions o, Action<string> log)
     {
         var config = ModelConfig.Default(kind, o.Items);
         var network = new AutoencoderNetwork(config, gemm);
@@ -182,6 +189,8 @@ public static class TrainingBenchmark
         double estimated = batchesPerEpoch * median;
         double epoch = measuredEpoch ?? estimated;
         double floor = flopsPerEpoch / (peakGflops * 1e9);
+        double epochCpu = batchesPerEpoch * Median(batchCpu);
+        double cpuFloor = flopsPerEpoch / (corePeakGflops * 1e9);
 
         double? evalSeconds = null, ndcg = null;
         if (foldIn is not null && targets is not null)
@@ -224,6 +233,9 @@ public static class TrainingBenchmark
             OutputGemmShare = outputGemmSeconds / median,
             FloorSeconds = floor,
             EpochOverFloor = epoch / floor,
+            EpochCpuSeconds = epochCpu,
+            CpuFloorSeconds = cpuFloor,
+            EpochCpuOverCpuFloor = epochCpu / cpuFloor,
             EvalSeconds = evalSeconds,
             EvalUsers = foldIn?.Rows ?? 0,
             EvalNdcg100 = ndcg,
@@ -259,8 +271,10 @@ public static class TrainingBenchmark
     }
 
     /// <summary>GFLOP/s of our GEMM and (where libdnnl is installed) oneDNN's on one square NN product, best call of a time budget.</summary>
-    public static (double Ours, double? OneDnn) MeasurePeak(GemmEngine gemm, BenchmarkOptions o)
+    /// <param name="threadCpu">Time by the calling thread's CPU time (one-thread engines only): time other processes take is not counted.</param>
+    public static (double Ours, double? OneDnn) MeasurePeak(GemmEngine gemm, BenchmarkOptions o, bool threadCpu = false)
     {
+        if (threadCpu && gemm.Threads != 1) throw new ArgumentException("CPU-time peaks need a one-thread engine.", nameof(gemm));
         int n = o.PeakSize;
         var rng = new Random(o.Seed);
         var a = new float[n * n];
@@ -268,24 +282,31 @@ public static class TrainingBenchmark
         var c = new float[n * n];
         for (int i = 0; i < a.Length; i++) { a[i] = rng.NextSingle() - 0.5f; b[i] = rng.NextSingle() - 0.5f; }
         double flops = 2.0 * n * n * n;
-        double ours = flops / Best(() => gemm.Multiply(Transpose.No, Transpose.No, n, n, n, 1f, a, n, b, n, 0f, c, n), o.PeakSeconds) / 1e9;
+        double ours = flops / Best(() => gemm.Multiply(Transpose.No, Transpose.No, n, n, n, 1f, a, n, b, n, 0f, c, n), o.PeakSeconds, threadCpu) / 1e9;
         double? dnnl = null;
         if (o.UseOneDnn && OneDnn.TryLoad())
         {
             OneDnn.SetThreads(gemm.Threads);
-            dnnl = flops / Best(() => OneDnn.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n), o.PeakSeconds) / 1e9;
+            dnnl = flops / Best(() => OneDnn.Sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n), o.PeakSeconds, threadCpu) / 1e9;
         }
         return (ours, dnnl);
     }
 
     /// <summary>Fastest call after one warm-up, over a time budget (at least 3 calls): the least disturbed on a shared machine.</summary>
-    private static double Best(Action call, double budgetSeconds)
+    private static double Best(Action call, double budgetSeconds, bool threadCpu)
     {
         call();
         double best = double.PositiveInfinity;
         var clock = Stopwatch.StartNew();
         for (int runs = 0; runs < 3 || (clock.Elapsed.TotalSeconds < budgetSeconds && runs < 500); runs++)
         {
+            if (threadCpu)
+            {
+                double c0 = ThreadCpuSeconds();
+                call();
+                best = Math.Min(best, ThreadCpuSeconds() - c0);
+                continue;
+            }
             long t0 = Stopwatch.GetTimestamp();
             call();
             best = Math.Min(best, Seconds(t0, Stopwatch.GetTimestamp()));
@@ -327,6 +348,13 @@ public static class TrainingBenchmark
             if (clock_gettime(2 /* CLOCK_PROCESS_CPUTIME_ID */, &ts) == 0) return ts.Seconds + ts.Nanoseconds * 1e-9;
         }
         return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+    }
+
+    private static unsafe double ThreadCpuSeconds()
+    {
+        Timespec ts;
+        if (OperatingSystem.IsLinux() && clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */, &ts) == 0) return ts.Seconds + ts.Nanoseconds * 1e-9;
+        return ProcessCpuSeconds();
     }
 
     private struct Timespec { public long Seconds; public long Nanoseconds; }
