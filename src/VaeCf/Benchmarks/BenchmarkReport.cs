@@ -52,7 +52,10 @@ public sealed record ModelBenchmark
     public double? EvalSeconds { get; init; }
     public int EvalUsers { get; init; }
     public double? EvalNdcg100 { get; init; }
+    /// <summary>Peak RSS from this model's start to the end of its training (the data and the GEMM peak's buffers included; evaluation not).</summary>
     public required double RssAfterTrainingMb { get; init; }
+    /// <summary>Peak RSS of this model's whole window, evaluation included.</summary>
+    public required double PeakRssMb { get; init; }
 }
 
 /// <summary>Everything one <c>vaecf bench</c> run measured. The top-level shortcuts refer to the first model.</summary>
@@ -78,6 +81,7 @@ public sealed record BenchmarkReport
     public required double GemmPeakCoreOursGflops { get; init; }
     public double? GemmPeakCoreOneDnnGflops { get; init; }
     public required double GemmPeakCoreGflops { get; init; }
+    /// <summary>The largest model window's peak RSS (training and evaluation); see <see cref="ModelBenchmark.RssAfterTrainingMb"/> for training alone.</summary>
     public required double PeakRssMb { get; init; }
     public required IReadOnlyList<ModelBenchmark> Models { get; init; }
 

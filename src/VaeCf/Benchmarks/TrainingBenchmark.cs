@@ -63,7 +63,7 @@ public static class TrainingBenchmark
             GemmPeakCoreOursGflops = coreOurs,
             GemmPeakCoreOneDnnGflops = coreOneDnn,
             GemmPeakCoreGflops = corePeak,
-            PeakRssMb = PeakRssMb(),
+            PeakRssMb = models.Max(m => m.PeakRssMb),
             Models = models,
         };
     }
@@ -111,6 +111,7 @@ public static class TrainingBenchmark
     private static ModelBenchmark MeasureModel(ModelKind kind, CsrMatrix clicks, int epochUsers, CsrMatrix? foldIn, CsrMatrix? targets,
         GemmEngine gemm, double peakGflops, double corePeakGflops, BenchmarkOptions o, Action<string> log)
     {
+        ResetPeakRss();
         var config = ModelConfig.Default(kind, o.Items);
         var network = new AutoencoderNetwork(config, gemm);
         network.Initialize(o.Seed);
@@ -240,6 +241,7 @@ public static class TrainingBenchmark
             EvalUsers = foldIn?.Rows ?? 0,
             EvalNdcg100 = ndcg,
             RssAfterTrainingMb = rssAfterTraining,
+            PeakRssMb = PeakRssMb(),
         };
     }
 
@@ -370,6 +372,17 @@ public static class TrainingBenchmark
         Array.Sort(sorted);
         int n = sorted.Length;
         return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+
+    /// <summary>
+    /// Starts a new peak-RSS window (Linux: "5" into /proc/self/clear_refs sets VmHWM to the current
+    /// RSS), so each model's peak is its own and not the previous model's evaluation. Where that is
+    /// not possible the peak stays the process's.
+    /// </summary>
+    public static bool ResetPeakRss()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
     }
 
     /// <summary>VmHWM from /proc/self/status (Linux), else the process's peak working set.</summary>
