@@ -1,3 +1,4 @@
+using VaeCf.Benchmarks;
 using System.Diagnostics;
 using VaeCf.Numerics;
 

@@ -10,6 +10,7 @@ using VaeCf.Training;
 namespace VaeCf.Tests;
 
 /// <summary>The whole pipeline on the bundled MovieLens data.</summary>
+[Collection(ConsoleOutput.Name)]
 public class EndToEndTests
 {
     [Fact]

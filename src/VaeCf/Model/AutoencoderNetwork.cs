@@ -35,6 +35,9 @@ public sealed class AutoencoderNetwork : IScorer
         Gradients = new float[Parameters.Count];
         _weights = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.weight")).ToArray();
         _biases = Enumerable.Range(0, Shapes.Count).Select(l => Parameters.Slot($"layers.{l}.bias")).ToArray();
+        var (lastInputs, _) = Shapes[^1];
+        if (_biases[^1].Offset != _weights[^1].Offset + _weights[^1].Length || _weights[^1].Rows != lastInputs)
+            throw new InvalidOperationException("The output layer's bias must follow its weight in the parameter buffer.");
     }
 
     public int ItemCount => Config.ItemCount;
@@ -86,20 +89,23 @@ public sealed class AutoencoderNetwork : IScorer
     /// applies dropout and samples the code; evaluation uses the mean. Logits end in
     /// <see cref="NetworkWorkspace.Logits"/> (rows x items).
     /// </summary>
-    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null) =>
-        ForwardLayers(ws, clicks, users, training, rng, LayerCount);
+    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null)
+    {
+        ForwardHiddenLayers(ws, clicks, users, training, rng);
+        ForwardOutputLayer(ws, users.Length);
+    }
 
     /// <summary>
     /// Evaluation-mode forward pass through every layer but the output layer, whose input is then
     /// <see cref="OutputLayerInput"/>: serving finishes the item-wide last layer with pre-packed weights.
     /// </summary>
     internal void ForwardHidden(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users) =>
-        ForwardLayers(ws, clicks, users, training: false, rng: null, LayerCount - 1);
+        ForwardHiddenLayers(ws, clicks, users, training: false, rng: null);
 
     /// <summary>rows x (output layer inputs) after <see cref="ForwardHidden"/>.</summary>
     internal ReadOnlySpan<float> OutputLayerInput(NetworkWorkspace ws, int rows) => LayerInput(ws, LayerCount - 1, rows);
 
-    private void ForwardLayers(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng, int layers)
+    private void ForwardHiddenLayers(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng)
     {
         int rows = users.Length;
         if (rows > ws.MaxRows) throw new ArgumentException($"Batch of {rows} rows exceeds the workspace's {ws.MaxRows}.");
@@ -110,17 +116,37 @@ public sealed class AutoencoderNetwork : IScorer
         ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, rng);
 
         var (_, firstOutputs) = Shapes[0];
-        SparseInputLayer.Forward(ws.Activations[0], rows, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
-            Parameters.View(_weights[0]), Parameters.View(_biases[0]));
+        float[] values = Parameters.Values;
+        TensorSlot w0 = _weights[0], b0 = _biases[0];
+        RangeParallel.For(ws.Gemm.Threads, rows, 64, (start, end) =>
+            SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
+                values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training, rng);
 
-        for (int l = 1; l < layers; l++)
+        for (int l = 1; l < LayerCount - 1; l++)
         {
             var (inputs, outputs) = Shapes[l];
             DenseLayer.Forward(ws.Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
                 Parameters.View(_biases[l]), rows, inputs, outputs);
             FinishLayer(ws, l, rows, training, rng);
         }
+    }
+
+    /// <summary>
+    /// logits = [h, 1] . [W; b]: the bias is the weight's extra last row (it follows the weight in
+    /// the parameter buffer) and the input carries a column of ones, so the GEMM adds the bias and
+    /// the rows x items logits are written once, instead of a bias broadcast and a read-modify-write.
+    /// </summary>
+    private void ForwardOutputLayer(NetworkWorkspace ws, int rows)
+    {
+        int last = LayerCount - 1;
+        var (inputs, outputs) = Shapes[last];
+        int stride = inputs + 1;
+        var source = LayerInput(ws, last, rows);
+        var extended = ws.OutputLayerInput;
+        for (int r = 0; r < rows; r++) source.Slice(r * inputs, inputs).CopyTo(extended.AsSpan(r * stride, inputs));
+        ws.Gemm.Multiply(Transpose.No, Transpose.No, rows, outputs, stride, 1f, extended.AsSpan(0, rows * stride), stride,
+            Parameters.Values.AsSpan(_weights[last].Offset, stride * outputs), outputs, 0f, ws.Activations[last], outputs);
     }
 
     private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training, Random? rng)
@@ -144,21 +170,18 @@ public sealed class AutoencoderNetwork : IScorer
     {
         int latent = Config.LatentSize;
         var code = ws.Activations[CodeLayer];
+        var noise = ws.Noise.AsSpan(0, rows * latent);
+        if (training) Gaussian.Fill(rng!, noise);
+        else noise.Clear();
         for (int r = 0; r < rows; r++)
         {
             var mu = code.AsSpan(r * 2 * latent, latent);
             var logVar = code.AsSpan(r * 2 * latent + latent, latent);
             var z = ws.Code.AsSpan(r * latent, latent);
-            var eps = ws.Noise.AsSpan(r * latent, latent);
-            for (int k = 0; k < latent; k++)
-            {
-                if (training)
-                {
-                    eps[k] = (float)Gaussian.Next(rng!);
-                    z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
-                }
-                else z[k] = mu[k];
-            }
+            var eps = noise.Slice(r * latent, latent);
+            // At evaluation z = mu exactly: mu + 0 * exp(logvar / 2) would be NaN for a huge logvar.
+            if (training) for (int k = 0; k < latent; k++) z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
+            else mu.CopyTo(z);
         }
     }
 
@@ -170,7 +193,10 @@ public sealed class AutoencoderNetwork : IScorer
     {
         int rows = ws.Rows;
         ws.LoadTargets(targets, users);
-        Loss.MultinomialNll(ws.Logits, rows, ItemCount, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses);
+        int items = ItemCount;
+        // Rows are independent (one softmax each), so threads split them; each row's result is the same whatever the split.
+        RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
+            Loss.MultinomialNll(ws.Logits, start, end, rows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses));
         double nll = 0;
         for (int r = 0; r < rows; r++) nll += ws.RowLosses[r];
         nll = rows == 0 ? 0 : nll / rows;
@@ -196,8 +222,13 @@ public sealed class AutoencoderNetwork : IScorer
         {
             var (inputs, outputs) = Shapes[l];
             var dOut = dOutput.AsSpan(0, rows * outputs);
-            DenseLayer.BackwardParameters(ws.Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
-                Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
+            if (l == LayerCount - 1)
+                // [dW; db] = [h, 1]^T . dY: the bias gradient (column sums of dY) comes out of the same GEMM as the weight's.
+                ws.Gemm.Multiply(Transpose.Yes, Transpose.No, inputs + 1, outputs, rows, 1f, ws.OutputLayerInput.AsSpan(0, rows * (inputs + 1)), inputs + 1,
+                    dOut, outputs, 0f, Gradients.AsSpan(_weights[l].Offset, (inputs + 1) * outputs), outputs);
+            else
+                DenseLayer.BackwardParameters(ws.Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
+                    Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
 
             float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
             DenseLayer.BackwardInput(ws.Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
@@ -228,7 +259,7 @@ public sealed class AutoencoderNetwork : IScorer
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads }, c =>
                 SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, outputs * c / chunks, outputs * (c + 1) / chunks, rows,
                     ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs)));
-        DenseLayer.ColumnSums(Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
+        DenseLayer.ColumnSums(Gemm.Threads, Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
         ws.RememberTouchedInputRows();
     }
 
@@ -310,5 +341,20 @@ public static class Gaussian
     {
         double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>Fills <paramref name="output"/> with standard normal draws, both Box-Muller outputs of each pair used (half the logs and uniforms of <see cref="Next"/>).</summary>
+    public static void Fill(Random rng, Span<float> output)
+    {
+        int i = 0;
+        for (; i + 1 < output.Length; i += 2)
+        {
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            output[i] = (float)(radius * cos);
+            output[i + 1] = (float)(radius * sin);
+        }
+        if (i < output.Length) output[i] = (float)Next(rng);
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using VaeCf.Numerics;
 
 namespace VaeCf.Model;
@@ -13,8 +14,13 @@ public static class SparseInputLayer
     // output: [rows x outputs], weight: [items x outputs], bias: [outputs]
     public static void Forward(Span<float> output, int rows, int outputs, ReadOnlySpan<int> pointers, ReadOnlySpan<int> columns,
         ReadOnlySpan<float> values, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+        => Forward(output, 0, rows, outputs, pointers, columns, values, weight, bias);
+
+    /// <summary>Rows [rowStart, rowEnd) only: rows write disjoint outputs, so threads split them.</summary>
+    public static void Forward(Span<float> output, int rowStart, int rowEnd, int outputs, ReadOnlySpan<int> pointers, ReadOnlySpan<int> columns,
+        ReadOnlySpan<float> values, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
     {
-        for (int r = 0; r < rows; r++)
+        for (int r = rowStart; r < rowEnd; r++)
         {
             var outRow = output.Slice(r * outputs, outputs);
             bias.CopyTo(outRow);
@@ -59,7 +65,21 @@ public static class DenseLayer
         ReadOnlySpan<float> dOutput, int rows, int inputs, int outputs)
     {
         gemm.Multiply(Transpose.Yes, Transpose.No, inputs, outputs, rows, 1f, input, inputs, dOutput, outputs, 0f, dWeight, outputs);
-        ColumnSums(dBias, dOutput, rows, outputs);
+        ColumnSums(gemm.Threads, dBias, dOutput, rows, outputs);
+    }
+
+    /// <summary>Column sums with threads splitting the columns (same bits as one thread).</summary>
+    public static unsafe void ColumnSums(int threads, Span<float> sums, ReadOnlySpan<float> matrix, int rows, int columns)
+    {
+        if (sums.Length < columns || matrix.Length < (long)rows * columns) throw new ArgumentException("Buffers are smaller than rows x columns.");
+        fixed (float* ps = sums, pm = matrix)
+        {
+            // Spans cannot enter a lambda; the addresses can, and stay valid while fixed.
+            nint sumsAddress = (nint)ps, matrixAddress = (nint)pm;
+            RangeParallel.For(threads, columns, 1024, (start, end) =>
+                ColumnSums(new Span<float>((void*)sumsAddress, columns), new ReadOnlySpan<float>((void*)matrixAddress, rows * columns),
+                    rows, columns, start, end));
+        }
     }
 
     /// <summary>dInput = dOutput . weight^T (overwritten).</summary>
@@ -70,9 +90,18 @@ public static class DenseLayer
     }
 
     public static void ColumnSums(Span<float> sums, ReadOnlySpan<float> matrix, int rows, int columns)
+        => ColumnSums(sums, matrix, rows, columns, 0, columns);
+
+    /// <summary>
+    /// Sums of columns [columnStart, columnEnd) only, into sums[columnStart..columnEnd). Each column
+    /// is summed over rows in order whatever the split, so threads splitting the columns give the
+    /// same bits as one thread.
+    /// </summary>
+    public static void ColumnSums(Span<float> sums, ReadOnlySpan<float> matrix, int rows, int columns, int columnStart, int columnEnd)
     {
-        sums.Clear();
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * columns, columns), sums);
+        var target = sums[columnStart..columnEnd];
+        target.Clear();
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(target, matrix.Slice(r * columns + columnStart, columnEnd - columnStart), target);
     }
 }
 
@@ -83,6 +112,15 @@ public static class TanhActivation
     /// <summary>d(pre) = d(out) * (1 - out^2), in place on <paramref name="gradient"/>; uses the saved output.</summary>
     public static void Backward(Span<float> gradient, ReadOnlySpan<float> output)
     {
-        for (int i = 0; i < gradient.Length; i++) gradient[i] *= 1f - output[i] * output[i];
+        if (output.Length < gradient.Length) throw new ArgumentException("The saved output is shorter than the gradient.");
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= gradient.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var y = Vector512.Create(output.Slice(i, Vector512<float>.Count));
+                var g = Vector512.Create(gradient.Slice(i, Vector512<float>.Count));
+                (g * (Vector512<float>.One - y * y)).CopyTo(gradient.Slice(i, Vector512<float>.Count));
+            }
+        for (; i < gradient.Length; i++) gradient[i] *= 1f - output[i] * output[i];
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace VaeCf.Model;
 
@@ -21,7 +22,14 @@ public static class Loss
     public static void MultinomialNll(Span<float> logits, int rows, int items, ReadOnlySpan<int> clickPointers,
         ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses)
     {
-        for (int r = 0; r < rows; r++)
+        MultinomialNll(logits, 0, rows, rows, items, clickPointers, clickColumns, clickValues, rowLosses);
+    }
+
+    /// <summary>Rows [rowStart, rowEnd) of a batch of <paramref name="rows"/>: each row is independent, so threads may split them.</summary>
+    public static void MultinomialNll(Span<float> logits, int rowStart, int rowEnd, int rows, int items, ReadOnlySpan<int> clickPointers,
+        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses)
+    {
+        for (int r = rowStart; r < rowEnd; r++)
             rowLosses[r] = MultinomialNllRow(logits.Slice(r * items, items), clickPointers[r], clickPointers[r + 1],
                 clickColumns, clickValues, 1f / rows);
     }
@@ -37,9 +45,7 @@ public static class Loss
             clickedLogits += (double)x * (row[clickColumns[e]] - max);
             clickTotal += x;
         }
-        TensorPrimitives.Subtract(row, max, row);
-        TensorPrimitives.Exp(row, row);
-        double sumExp = TensorPrimitives.Sum(row);
+        double sumExp = ExpShiftedInPlace(row, max);
         double logSumExp = Math.Log(sumExp);
         // -sum x (l - max - log sum exp(l - max))
         double nll = clickTotal * logSumExp - clickedLogits;
@@ -47,6 +53,43 @@ public static class Loss
         for (int e = clickStart; e < clickEnd; e++)
             row[clickColumns[e]] -= scale * (clickValues.IsEmpty ? 1f : clickValues[e]);
         return nll;
+    }
+
+    /// <summary>row = exp(row - shift) in one vectorized pass; returns the sum of the results.</summary>
+    private static double ExpShiftedInPlace(Span<float> row, float shift)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var s = Vector512.Create(shift);
+            var acc = Vector512<float>.Zero;
+            for (; i <= row.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                var e = Vector512.Exp(Vector512.Create(row.Slice(i, Vector512<float>.Count)) - s);
+                e.CopyTo(row.Slice(i, Vector512<float>.Count));
+                acc += e;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var s = Vector256.Create(shift);
+            var acc = Vector256<float>.Zero;
+            for (; i <= row.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var e = Vector256.Exp(Vector256.Create(row.Slice(i, Vector256<float>.Count)) - s);
+                e.CopyTo(row.Slice(i, Vector256<float>.Count));
+                acc += e;
+            }
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < row.Length; i++)
+        {
+            row[i] = MathF.Exp(row[i] - shift);
+            sum += row[i];
+        }
+        return sum;
     }
 
     /// <summary>

@@ -26,6 +26,8 @@ public sealed class NetworkWorkspace
     internal float[] GradientA { get; }
     internal float[] GradientB { get; }
     internal double[] RowLosses { get; }
+    /// <summary>rows x (inputs + 1): the output layer's input with a last column of ones that multiplies the bias.</summary>
+    internal float[] OutputLayerInput { get; }
 
     /// <summary>rows x items logits after <see cref="AutoencoderNetwork.Forward"/>; the loss gradient after ComputeLoss.</summary>
     public float[] Logits => Activations[^1];
@@ -66,6 +68,10 @@ public sealed class NetworkWorkspace
         GradientA = new float[maxRows * widest];
         GradientB = new float[maxRows * widest];
         RowLosses = new double[maxRows];
+        int lastInputs = shapes[^1].Inputs + 1;
+        OutputLayerInput = new float[maxRows * lastInputs];
+        // The copy of each row fills only the first inputs columns, so the ones are written once.
+        for (int r = 0; r < maxRows; r++) OutputLayerInput[r * lastInputs + lastInputs - 1] = 1f;
         InputPointers = new int[maxRows + 1];
         TargetPointers = new int[maxRows + 1];
         _touched = new bool[network.ItemCount];

@@ -22,6 +22,7 @@ public sealed class AdamOptimizer
     private readonly float[] _m;
     private readonly float[] _v;
     private readonly int _threads;
+    private readonly double[] _partial;
 
     public AdamOptimizer(ParameterSet parameters, OptimizerKind kind, float learningRate, float weightDecay, int threads)
     {
@@ -32,6 +33,7 @@ public sealed class AdamOptimizer
         _m = new float[parameters.Count];
         _v = new float[parameters.Count];
         _threads = Math.Max(1, threads);
+        _partial = new double[_threads];
     }
 
     /// <summary>
@@ -54,13 +56,13 @@ public sealed class AdamOptimizer
             if (chunks == 1) weightSquares += Update(slot.Offset, slot.Length, gradients, rule, slot.IsWeight);
             else
             {
-                var partial = new double[chunks];
+                var partial = _partial;
                 Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = _threads }, c =>
                 {
                     int start = (int)((long)slot.Length * c / chunks), end = (int)((long)slot.Length * (c + 1) / chunks);
                     partial[c] = Update(slot.Offset + start, end - start, gradients, rule, slot.IsWeight);
                 });
-                foreach (double p in partial) weightSquares += p;
+                for (int c = 0; c < chunks; c++) weightSquares += partial[c];
             }
         }
         return weightSquares;
@@ -76,7 +78,30 @@ public sealed class AdamOptimizer
         var v = _v.AsSpan(offset, length);
         double squares = 0;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Memory-bound: four streams in, three out. The wider vector halves the instructions, not the bytes.
+            var b1 = Vector512.Create(r.Beta1); var ob1 = Vector512.Create(1f - r.Beta1);
+            var b2 = Vector512.Create(r.Beta2); var ob2 = Vector512.Create(1f - r.Beta2);
+            var coupled = Vector512.Create(r.Coupled); var shrink = Vector512.Create(r.Shrink);
+            var step = Vector512.Create(r.StepSize); var c2 = Vector512.Create(r.Correction2Sqrt); var eps = Vector512.Create(r.Epsilon);
+            var sq = Vector512<float>.Zero;
+            const int w = 16;
+            for (; i <= length - w; i += w)
+            {
+                var pv = Vector512.Create(p.Slice(i, w));
+                var gv = Vector512.Create(g.Slice(i, w)) + coupled * pv;
+                var mv = b1 * Vector512.Create(m.Slice(i, w)) + ob1 * gv;
+                var vv = b2 * Vector512.Create(v.Slice(i, w)) + ob2 * gv * gv;
+                sq += pv * pv;
+                pv = shrink * pv - step * mv / (Vector512.Sqrt(vv) / c2 + eps);
+                mv.CopyTo(m.Slice(i, w));
+                vv.CopyTo(v.Slice(i, w));
+                pv.CopyTo(p.Slice(i, w));
+            }
+            squares = Vector512.Sum(sq);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             var b1 = Vector256.Create(r.Beta1); var ob1 = Vector256.Create(1f - r.Beta1);
             var b2 = Vector256.Create(r.Beta2); var ob2 = Vector256.Create(1f - r.Beta2);

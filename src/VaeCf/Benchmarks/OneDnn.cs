@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace VaeCf.Bench;
+namespace VaeCf.Benchmarks;
 
 /// <summary>
 /// Benchmark-only binding to oneDNN's <c>dnnl_sgemm</c> (Debian's libdnnl2), used as the hardware
-/// reference for our GEMM. Optional: <see cref="TryLoad"/> returns false when the library is absent,
-/// and nothing in the library project depends on it.
+/// reference for our GEMM. Optional: <see cref="TryLoad"/> returns false when the library is absent.
+/// Only the benchmarks (<see cref="TrainingBenchmark"/>, bench/VaeCf.Bench) call it; training and
+/// scoring never do.
 /// </summary>
 public static unsafe class OneDnn
 {

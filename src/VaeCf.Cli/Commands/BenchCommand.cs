@@ -1,0 +1,186 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VaeCf.Benchmarks;
+using VaeCf.Model;
+
+namespace VaeCf.Cli.Commands;
+
+/// <summary>vaecf bench: training-step, epoch and evaluation timings on a synthetic ML-20M-shaped matrix, against the GEMM floor.</summary>
+public sealed class BenchCommand : Command<BenchCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--items <N>")]
+        [Description("Catalogue size (ML-20M: 20108).")]
+        [DefaultValue(20_108)]
+        public int Items { get; init; } = 20_108;
+
+        [CommandOption("--users <N>")]
+        [Description("Training users; sets batches per epoch (ML-20M: 116677). A small value also times a real epoch.")]
+        [DefaultValue(116_677)]
+        public int Users { get; init; } = 116_677;
+
+        [CommandOption("--batch <N>")]
+        [DefaultValue(500)]
+        public int Batch { get; init; } = 500;
+
+        [CommandOption("--threads <N>")]
+        [Description("0 = every core.")]
+        [DefaultValue(0)]
+        public int Threads { get; init; }
+
+        [CommandOption("--batches <N>")]
+        [Description("Timed training batches per model (their median is reported).")]
+        [DefaultValue(20)]
+        public int Batches { get; init; } = 20;
+
+        [CommandOption("--warmup <N>")]
+        [DefaultValue(3)]
+        public int Warmup { get; init; } = 3;
+
+        [CommandOption("--model <NAME>")]
+        [Description("vae, dae or both.")]
+        [DefaultValue("both")]
+        public string Model { get; init; } = "both";
+
+        [CommandOption("--eval-users <N>")]
+        [Description("Held-out users ranked against all items (0 skips evaluation).")]
+        [DefaultValue(10_000)]
+        public int EvalUsers { get; init; } = 10_000;
+
+        [CommandOption("--eval-batch <N>")]
+        [DefaultValue(2000)]
+        public int EvalBatch { get; init; } = 2000;
+
+        [CommandOption("--peak-size <N>")]
+        [Description("Side of the square product that measures the GEMM peak.")]
+        [DefaultValue(2048)]
+        public int PeakSize { get; init; } = 2048;
+
+        [CommandOption("--no-onednn")]
+        [Description("Skip oneDNN's sgemm even where libdnnl is installed.")]
+        public bool NoOneDnn { get; init; }
+
+        [CommandOption("--scaling")]
+        [Description("Cost against items and threads instead (see --scale-items, --scale-threads).")]
+        public bool Scaling { get; init; }
+
+        [CommandOption("--scale-items <LIST>")]
+        [DefaultValue("5000,20000,50000,100000")]
+        public string ScaleItems { get; init; } = "5000,20000,50000,100000";
+
+        [CommandOption("--scale-threads <LIST>")]
+        [DefaultValue("1,2")]
+        public string ScaleThreads { get; init; } = "1,2";
+
+        [CommandOption("--json")]
+        [Description("Print one JSON object instead of tables.")]
+        public bool Json { get; init; }
+
+        public IReadOnlyList<ModelKind> ModelKinds() => Model.ToLowerInvariant() switch
+        {
+            "vae" => [ModelKind.MultVae],
+            "dae" => [ModelKind.MultDae],
+            "both" => [ModelKind.MultVae, ModelKind.MultDae],
+            _ => throw new VaeCfException($"--model must be vae, dae or both, got '{Model}'."),
+        };
+
+        public BenchmarkOptions ToOptions() => new()
+        {
+            Items = Items,
+            Users = Users,
+            BatchSize = Batch,
+            Threads = Threads,
+            Batches = Batches,
+            WarmupBatches = Warmup,
+            Models = ModelKinds(),
+            EvalUsers = EvalUsers,
+            EvalBatchSize = EvalBatch,
+            PeakSize = PeakSize,
+            UseOneDnn = !NoOneDnn,
+        };
+
+        public static int[] ParseList(string text, string flag)
+        {
+            var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var values = new int[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) || values[i] <= 0)
+                    throw new VaeCfException($"{flag} takes positive integers separated by commas, got '{text}'.");
+            if (values.Length == 0) throw new VaeCfException($"{flag} needs at least one value.");
+            return values;
+        }
+
+        public override ValidationResult Validate()
+        {
+            try
+            {
+                ToOptions().Validate();
+                ParseList(ScaleItems, "--scale-items");
+                ParseList(ScaleThreads, "--scale-threads");
+            }
+            catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var options = settings.ToOptions();
+        Action<string> log = settings.Json ? _ => { } : line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
+        if (settings.Scaling)
+        {
+            var points = TrainingBenchmark.Scaling(options, Settings.ParseList(settings.ScaleItems, "--scale-items"),
+                Settings.ParseList(settings.ScaleThreads, "--scale-threads"), log);
+            if (settings.Json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { scaling = points }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
+                return 0;
+            }
+            var st = new Table().Border(TableBorder.Rounded);
+            foreach (var h in new[] { "model", "items", "thr", "s/batch", "ms/batch/1k items", "epoch s", "floor s", "epoch/floor", "CPU s/batch", "CPU ratio", "out-GEMM GFLOP/s", "peak" }) st.AddColumn(h);
+            foreach (var p in points)
+                st.AddRow(p.Model, $"{p.Items:N0}", $"{p.Threads}", $"{p.BatchSeconds:F3}", $"{p.MillisecondsPerBatchPer1kItems:F1}", $"{p.EpochSeconds:F1}",
+                    $"{p.FloorSeconds:F1}", $"{p.EpochOverFloor:F2}", $"{p.BatchCpuSeconds:F3}", $"{p.EpochCpuOverCpuFloor:F2}", $"{p.OutputGemmGflops:F0}", $"{p.GemmPeakGflops:F0}");
+            AnsiConsole.Write(st);
+            return 0;
+        }
+
+        var report = TrainingBenchmark.Run(options, log);
+        if (settings.Json)
+        {
+            Console.WriteLine(report.ToJson());
+            return 0;
+        }
+        AnsiConsole.MarkupLine($"{Markup.Escape(report.Cpu)}, {report.LogicalCores} logical cores, {report.Threads} thread(s), {report.SimdWidthBits}-bit SIMD, {Markup.Escape(report.Runtime)}");
+        AnsiConsole.MarkupLine($"{report.Users:N0} users x {report.Items:N0} items, {report.NonZeros:N0} clicks, batch {report.BatchSize}; load average {report.LoadAverageBefore:F1} -> {report.LoadAverageAfter:F1}");
+        string dnnl = report.GemmPeakOneDnnGflops is double d ? $"{d:F0}" : "n/a (libdnnl2 not installed)";
+        string coreDnnl = report.GemmPeakCoreOneDnnGflops is double cd ? $"{cd:F0}" : "n/a";
+        AnsiConsole.MarkupLine($"GEMM peak on {report.PeakSize}^3, {report.Threads} thread(s), wall time: ours {report.GemmPeakOursGflops:F0} GFLOP/s, oneDNN {dnnl}");
+        AnsiConsole.MarkupLine($"GEMM peak of one core, CPU time: ours {report.GemmPeakCoreOursGflops:F0} GFLOP/s, oneDNN {coreDnnl}");
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("");
+        foreach (var m in report.Models) table.AddColumn($"Mult-{m.Model.ToUpperInvariant()}");
+        void Row(string label, Func<ModelBenchmark, string> cell) => table.AddRow([label, .. report.Models.Select(cell)]);
+        Row("layers", m => Markup.Escape($"[{string.Join('-', m.Architecture)}]"));
+        Row($"s / batch (median of {report.Models[0].BatchesTimed})", m => $"{m.BatchSeconds:F3} ({m.BatchSecondsMin:F3}-{m.BatchSecondsMax:F3})");
+        Row("  forward / loss", m => $"{m.ForwardSeconds:F3} / {m.LossSeconds:F3}");
+        Row("  backward / Adam", m => $"{m.BackwardSeconds:F3} / {m.OptimizerSeconds:F3}");
+        Row("output-layer GEMMs", m => $"{m.OutputGemmSeconds:F3} s, {m.OutputGemmGflops:F0} GFLOP/s, {m.OutputGemmShare:P0} of a batch");
+        Row("batches / epoch", m => $"{m.BatchesPerEpoch}");
+        Row("s / epoch", m => m.EpochSecondsMeasured is double e ? $"{e:F1} (timed; estimate {m.EpochSecondsEstimated:F1})" : $"{m.EpochSeconds:F1} (batches x median)");
+        Row("floor s / epoch", m => $"{m.FloorSeconds:F1}");
+        Row("epoch / floor", m => $"{m.EpochOverFloor:F2}");
+        Row("CPU s / epoch (floor, ratio)", m => $"{m.EpochCpuSeconds:F1} ({m.CpuFloorSeconds:F1}, {m.EpochCpuOverCpuFloor:F2})");
+        Row("eval s", m => m.EvalSeconds is double e ? $"{e:F2} ({m.EvalUsers:N0} users, top-100)" : "skipped");
+        Row("allocated / batch", m => $"{m.AllocatedBytesPerBatch / 1024:F1} KiB");
+        Row("CPU s / batch", m => $"{m.BatchCpuSeconds:F3} (fwd {m.ForwardCpuSeconds:F3}, loss {m.LossCpuSeconds:F3}, bwd {m.BackwardCpuSeconds:F3}, Adam {m.OptimizerCpuSeconds:F3})");
+        Row("CPU / wall", m => $"{m.CpuPerWall:F2}");
+        Row("peak RSS after training", m => $"{m.RssAfterTrainingMb:F0} MB");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Peak RSS {report.PeakRssMb:F0} MB");
+        return 0;
+    }
+}
