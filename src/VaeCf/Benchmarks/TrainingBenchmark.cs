@@ -116,9 +116,9 @@ public static class TrainingBenchmark
         var network = new AutoencoderNetwork(config, gemm);
         network.Initialize(o.Seed);
         int batch = Math.Min(o.BatchSize, clicks.Rows);
-        float decay = Trainer.DefaultWeightDecay(kind, o.BatchSize);
+        float decay = Trainer.DefaultWeightDecay(kind, o.BatchSize, OptimizerKind.Adam);
         var optimizer = new AdamOptimizer(network.Parameters, OptimizerKind.Adam, 1e-3f, decay, gemm.Threads);
-        var ws = network.CreateWorkspace(batch);
+        var ws = network.CreateWorkspace(batch, gemm);
         var rng = new Random(o.Seed);
         var order = Enumerable.Range(0, clicks.Rows).ToArray();
         rng.Shuffle(order);
