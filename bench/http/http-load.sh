@@ -15,6 +15,10 @@ dotnet build -c Release src/VaeCf.Cli -v q -nologo >/dev/null
 VAECF="dotnet src/VaeCf.Cli/bin/Release/net10.0/VaeCf.Cli.dll"
 [ -f "$MODEL/config.json" ] || $VAECF synthetic-model --items 20108 --p-dims 200,600 --output "$MODEL"
 
+counters() {  # forward passes and requests so far, from GET /model
+  curl -s "http://127.0.0.1:$PORT/model" | grep -o '"batches":[0-9]*,"requests":[0-9]*' | tr -c '0-9' ' ' | xargs
+}
+
 run() {  # $1 = label, rest = serve flags
   local label="$1"; shift
   $VAECF serve --model "$MODEL" --urls "http://127.0.0.1:$PORT" "$@" >/tmp/vaecf-serve.log 2>&1 &
@@ -25,9 +29,14 @@ run() {  # $1 = label, rest = serve flags
   wrk -t1 -c16 -d3s -s bench/http/recommend.lua "http://127.0.0.1:$PORT" >/dev/null
   for c in 1 16 64; do
     local threads=$(( c < 2 ? 1 : 2 ))
+    local before; before=$(counters)
     echo "== $label, $c connection(s)"
     wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -s bench/http/recommend.lua "http://127.0.0.1:$PORT" \
       | grep -E "Requests/sec|^ +(50|90|99)%|non-2xx|Latency "
+    # Mean batch of this run alone (the /model counters are cumulative over all runs).
+    local after; after=$(counters)
+    awk -v a="$before" -v b="$after" 'BEGIN { split(a, x, " "); split(b, y, " ");
+      if (y[1] > x[1]) printf "mean batch: %.1f requests per forward pass\n", (y[2] - x[2]) / (y[1] - x[1]) }'
   done
   curl -s "http://127.0.0.1:$PORT/model" | grep -o '"batching":{[^}]*}' || true
   kill $server; wait $server 2>/dev/null || true

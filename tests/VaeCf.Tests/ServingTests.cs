@@ -158,19 +158,19 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
     [Fact]
     public void PackedOutputLayerMatchesTheNetworkForRaggedShapes()
     {
-        // 75 items: a partial last panel; 7 rows: a 4-row group plus single rows.
+        // 75 items: a partial last panel; 15 rows: an 8-row group, a 4-row group and single rows.
         var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 75, PDims = [8, 24] }, new Numerics.GemmEngine(2));
         network.Initialize(5);
         var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 75).Select(i => $"m{i}").ToArray() };
         var recommender = new Recommender(network, manifest);
-        var histories = SyntheticClicks.Generate(7, 75, meanClicksPerUser: 6, seed: 9);
-        var expected = new float[7 * 75];
-        network.Score(histories, 0, 7, expected);
-        var requests = Enumerable.Range(0, 7)
+        var histories = SyntheticClicks.Generate(15, 75, meanClicksPerUser: 6, seed: 9);
+        var expected = new float[15 * 75];
+        network.Score(histories, 0, 15, expected);
+        var requests = Enumerable.Range(0, 15)
             .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 75) { ExcludeHistory = false })
             .ToArray();
         var results = recommender.RecommendBatch(requests);
-        for (int r = 0; r < 7; r++)
+        for (int r = 0; r < 15; r++)
             foreach (var item in results[r].Items)
                 Assert.Equal(expected[r * 75 + int.Parse(item.Id[1..])], item.Score);
     }

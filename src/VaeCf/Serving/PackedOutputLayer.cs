@@ -66,7 +66,7 @@ internal sealed unsafe class PackedOutputLayer
 
     private void Panels(int q0, int q1, float* a, int rows, float* c)
     {
-        float* tile = stackalloc float[4 * Width];
+        float* tile = stackalloc float[8 * Width];
         fixed (float* panels = _panels, bias = _bias)
         {
             for (int q = q0; q < q1; q++)
@@ -74,6 +74,11 @@ internal sealed unsafe class PackedOutputLayer
                 float* b = panels + (long)q * _depth * Width;
                 int col = q * Width, valid = Math.Min(Width, _outputs - col);
                 int r = 0;
+                for (; r + 8 <= rows; r += 8)
+                {
+                    Rows8(a + (long)r * _depth, b, bias + col, tile);
+                    for (int i = 0; i < 8; i++) new ReadOnlySpan<float>(tile + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
+                }
                 for (; r + 4 <= rows; r += 4)
                 {
                     Rows4(a + (long)r * _depth, b, bias + col, tile);
@@ -86,6 +91,54 @@ internal sealed unsafe class PackedOutputLayer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Eight rows against one panel: each pair of panel vectors loaded feeds 16 FMAs instead of 8.
+    /// Every output's arithmetic is the same chain as in <see cref="Rows4"/> and <see cref="Row1"/>.
+    /// </summary>
+    private void Rows8(float* a, float* b, float* bias, float* tile)
+    {
+        int depth = _depth;
+        var c00 = Vector512.Load(bias); var c01 = Vector512.Load(bias + 16);
+        Vector512<float> c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+        Vector512<float> c40 = c00, c41 = c01, c50 = c00, c51 = c01, c60 = c00, c61 = c01, c70 = c00, c71 = c01;
+        for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
+        {
+            Vector512<float> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
+            Vector512<float> s40 = default, s41 = default, s50 = default, s51 = default, s60 = default, s61 = default, s70 = default, s71 = default;
+            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
+            {
+                var b0 = Vector512.Load(b + p * Width);
+                var b1 = Vector512.Load(b + p * Width + 16);
+                var a0 = Vector512.Create(a[p]);
+                s00 = Vector512.FusedMultiplyAdd(a0, b0, s00); s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+                var a1 = Vector512.Create(a[depth + p]);
+                s10 = Vector512.FusedMultiplyAdd(a1, b0, s10); s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
+                var a2 = Vector512.Create(a[2 * depth + p]);
+                s20 = Vector512.FusedMultiplyAdd(a2, b0, s20); s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
+                var a3 = Vector512.Create(a[3 * depth + p]);
+                s30 = Vector512.FusedMultiplyAdd(a3, b0, s30); s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+                var a4 = Vector512.Create(a[4 * depth + p]);
+                s40 = Vector512.FusedMultiplyAdd(a4, b0, s40); s41 = Vector512.FusedMultiplyAdd(a4, b1, s41);
+                var a5 = Vector512.Create(a[5 * depth + p]);
+                s50 = Vector512.FusedMultiplyAdd(a5, b0, s50); s51 = Vector512.FusedMultiplyAdd(a5, b1, s51);
+                var a6 = Vector512.Create(a[6 * depth + p]);
+                s60 = Vector512.FusedMultiplyAdd(a6, b0, s60); s61 = Vector512.FusedMultiplyAdd(a6, b1, s61);
+                var a7 = Vector512.Create(a[7 * depth + p]);
+                s70 = Vector512.FusedMultiplyAdd(a7, b0, s70); s71 = Vector512.FusedMultiplyAdd(a7, b1, s71);
+            }
+            c00 += s00; c01 += s01; c10 += s10; c11 += s11; c20 += s20; c21 += s21; c30 += s30; c31 += s31;
+            c40 += s40; c41 += s41; c50 += s50; c51 += s51; c60 += s60; c61 += s61; c70 += s70; c71 += s71;
+        }
+        c00.Store(tile); c01.Store(tile + 16);
+        c10.Store(tile + Width); c11.Store(tile + Width + 16);
+        c20.Store(tile + 2 * Width); c21.Store(tile + 2 * Width + 16);
+        c30.Store(tile + 3 * Width); c31.Store(tile + 3 * Width + 16);
+        c40.Store(tile + 4 * Width); c41.Store(tile + 4 * Width + 16);
+        c50.Store(tile + 5 * Width); c51.Store(tile + 5 * Width + 16);
+        c60.Store(tile + 6 * Width); c61.Store(tile + 6 * Width + 16);
+        c70.Store(tile + 7 * Width); c71.Store(tile + 7 * Width + 16);
     }
 
     private void Rows4(float* a, float* b, float* bias, float* tile)
