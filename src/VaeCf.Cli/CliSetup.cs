@@ -22,7 +22,7 @@ public static class CliSetup
             return 1;
         });
         // Commands register here, one line each.
-        config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE or Mult-DAE and report test metrics.");
+        config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE, Mult-DAE, EASE or popularity and report test metrics.");
         config.AddCommand<Commands.EvaluateCommand>("evaluate").WithDescription("Evaluate a saved model on held-out users (NDCG@k, Recall@k).");
         config.AddCommand<Commands.RecommendCommand>("recommend").WithDescription("Top-k items for a history, a dataset user, or a file of histories.");
         config.AddCommand<Commands.ServeCommand>("serve").WithDescription("Serve recommendations over HTTP (micro-batched, hot reload, OpenAPI).");
