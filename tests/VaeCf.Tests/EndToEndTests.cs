@@ -68,10 +68,11 @@ public class EndToEndTests
     [InlineData("--threshold", "99")]
     [InlineData("--heldout-users", "100000")]
     [InlineData("--model", "gan")]
-    public void BadTrainingInputExitsWithAMessageAndWritesNothing(string flag, string value)
+    [InlineData("--anneal", "seed85", "--total-anneal-steps", "1000")]
+    public void BadTrainingInputExitsWithAMessageAndWritesNothing(params string[] flags)
     {
         string dir = Path.Combine(Directory.CreateTempSubdirectory("vaecf-bad-").FullName, "model");
-        int code = RunCli("train", "--data", TestData.MovieLensSmall, "--epochs", "1", "--output", dir, flag, value);
+        int code = RunCli(["train", "--data", TestData.MovieLensSmall, "--epochs", "1", "--output", dir, .. flags]);
         Assert.NotEqual(0, code);
         Assert.False(File.Exists(Path.Combine(dir, ModelStore.ConfigFile)));
     }

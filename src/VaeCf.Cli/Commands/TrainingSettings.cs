@@ -70,8 +70,8 @@ public abstract class TrainingSettings : DataSettings
     public float? AnnealCap { get; init; }
 
     [CommandOption("--total-anneal-steps <N>")]
-    [DefaultValue(200000)]
-    public int TotalAnnealSteps { get; init; } = 200_000;
+    [Description("Updates for beta to reach 1 under --anneal paper (default 200000); an error with the other schedules, which set their own.")]
+    public int? TotalAnnealSteps { get; init; }
 
     [CommandOption("--lr-patience <N>")]
     [Description("ReduceLROnPlateau patience in evaluations; 0 = off.")]
@@ -118,7 +118,10 @@ public abstract class TrainingSettings : DataSettings
         try
         {
             if (!IsBaseline) _ = ModelConfigFor(1);
-            ToTrainingOptions().Validate();
+            var options = ToTrainingOptions();
+            options.Validate();
+            if (TotalAnnealSteps is not null && options.Anneal != AnnealSchedule.Paper)
+                return ValidationResult.Error($"--total-anneal-steps only applies to --anneal paper; the {OptionNames.Name(options.Anneal)} schedule sets its own.");
         }
         catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
         return ValidateData();
@@ -152,7 +155,7 @@ public abstract class TrainingSettings : DataSettings
         Epochs = Epochs,
         Anneal = OptionNames.ParseAnneal(Anneal ?? DefaultAnneal, "--anneal"),
         AnnealCap = AnnealCap ?? 0.2f,
-        TotalAnnealSteps = TotalAnnealSteps,
+        TotalAnnealSteps = TotalAnnealSteps ?? 200_000,
         LrPatience = LrPatience,
         LrFactor = LrFactor,
         LrMonitor = OptionNames.ParseMonitor(LrMonitor, "--lr-monitor"),
