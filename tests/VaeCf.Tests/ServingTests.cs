@@ -174,4 +174,29 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
             foreach (var item in results[r].Items)
                 Assert.Equal(expected[r * 75 + int.Parse(item.Id[1..])], item.Score);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void PackedOutputLayerMatchesTheNetworkForFewRowsOverManyPanels(int rows)
+    {
+        // 300 items: two four-panel groups, then single panels and a partial last one (the few-row path).
+        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 300, PDims = [8, 40] }, new Numerics.GemmEngine(2));
+        network.Initialize(7);
+        var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 300).Select(i => $"m{i}").ToArray() };
+        var recommender = new Recommender(network, manifest);
+        var histories = SyntheticClicks.Generate(rows, 300, meanClicksPerUser: 12, seed: 3);
+        var expected = new float[rows * 300];
+        network.Score(histories, 0, rows, expected);
+        var requests = Enumerable.Range(0, rows)
+            .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 300) { ExcludeHistory = false })
+            .ToArray();
+        var results = recommender.RecommendBatch(requests);
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(300, results[r].Items.Count);
+            foreach (var item in results[r].Items)
+                Assert.Equal(expected[r * 300 + int.Parse(item.Id[1..])], item.Score);
+        }
+    }
 }

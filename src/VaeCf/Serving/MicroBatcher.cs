@@ -43,6 +43,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     public long Batches => Interlocked.Read(ref _batches);
     public long Requests => Interlocked.Read(ref _requests);
     private long _batches, _requests;
+    private int _loopBusy, _inlineBusy, _queued; // _queued: written but not yet read
 
     public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null)
     {
@@ -61,8 +62,26 @@ public sealed class MicroBatcher : IAsyncDisposable
     /// </summary>
     public Task<RecommendationResult> RecommendAsync(RecommendationRequest request)
     {
-        var pending = new Pending(_recommender.Prepare(request));
+        var prepared = _recommender.Prepare(request);
+        // A lone request (nothing queued, the loop idle) is scored on the caller's thread: the hop
+        // to the loop and back costs more than the forward pass saves by batching nothing.
+        if (Volatile.Read(ref _loopBusy) == 0 && Volatile.Read(ref _queued) == 0 && Interlocked.CompareExchange(ref _inlineBusy, 1, 0) == 0)
+        {
+            try
+            {
+                var single = new RecommendationResult[1];
+                _recommender.Complete([prepared], single);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Increment(ref _requests);
+                return Task.FromResult(single[0]);
+            }
+            catch (Exception e) { return Task.FromException<RecommendationResult>(e); }
+            finally { Volatile.Write(ref _inlineBusy, 0); }
+        }
+        var pending = new Pending(prepared);
+        Interlocked.Increment(ref _queued);
         if (_queue.Writer.TryWrite(pending)) return pending.Task;
+        Interlocked.Decrement(ref _queued);
         var results = new RecommendationResult[1];
         _recommender.Complete([pending.Request], results);
         return Task.FromResult(results[0]);
@@ -81,8 +100,9 @@ public sealed class MicroBatcher : IAsyncDisposable
         {
             long first = Stopwatch.GetTimestamp();
             int n = 0;
-            while (n < max && reader.TryRead(out var p)) pendings[n++] = p;
+            while (n < max && reader.TryRead(out var p)) { pendings[n++] = p; Interlocked.Decrement(ref _queued); }
             if (n == 0) continue;
+            Volatile.Write(ref _loopBusy, 1);
             if (n < max && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, first + waitTicks).ConfigureAwait(false);
 
             for (int i = 0; i < n; i++) requests[i] = pendings[i].Request;
@@ -98,6 +118,7 @@ public sealed class MicroBatcher : IAsyncDisposable
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _requests, n);
             previousBatch = n;
+            Volatile.Write(ref _loopBusy, 0);
             Array.Clear(pendings, 0, n);
             Array.Clear(requests, 0, n);
             Array.Clear(results, 0, n);
@@ -109,7 +130,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     {
         while (n < pendings.Length)
         {
-            if (reader.TryRead(out var p)) { pendings[n++] = p; continue; }
+            if (reader.TryRead(out var p)) { pendings[n++] = p; Interlocked.Decrement(ref _queued); continue; }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero) break;
             using var timeout = new CancellationTokenSource(remaining);
@@ -117,7 +138,7 @@ public sealed class MicroBatcher : IAsyncDisposable
             await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (timeout.IsCancellationRequested) break;
         }
-        while (n < pendings.Length && reader.TryRead(out var late)) pendings[n++] = late;
+        while (n < pendings.Length && reader.TryRead(out var late)) { pendings[n++] = late; Interlocked.Decrement(ref _queued); }
         return n;
     }
 

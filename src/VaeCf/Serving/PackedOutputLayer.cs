@@ -66,7 +66,7 @@ internal sealed unsafe class PackedOutputLayer
 
     private void Panels(int q0, int q1, float* a, int rows, float* c)
     {
-        float* tile = stackalloc float[8 * Width];
+        float* tile = stackalloc float[8 * Width]; // also four panels' worth for Row1x4
         fixed (float* panels = _panels, bias = _bias)
         {
             for (int q = q0; q < q1; q++)
@@ -74,6 +74,17 @@ internal sealed unsafe class PackedOutputLayer
                 float* b = panels + (long)q * _depth * Width;
                 int col = q * Width, valid = Math.Min(Width, _outputs - col);
                 int r = 0;
+                if (rows < 4 && q + 4 <= q1 && (q + 4) * Width <= _outputs)
+                {
+                    // Too few rows to hide the FMA latency with one panel: take four at once (8 chains).
+                    for (; r < rows; r++)
+                    {
+                        Row1x4(a + (long)r * _depth, b, bias + col, tile);
+                        new ReadOnlySpan<float>(tile, 4 * Width).CopyTo(new Span<float>(c + (long)r * _outputs + col, 4 * Width));
+                    }
+                    q += 3;
+                    continue;
+                }
                 for (; r + 8 <= rows; r += 8)
                 {
                     Rows8(a + (long)r * _depth, b, bias + col, tile);
@@ -168,6 +179,37 @@ internal sealed unsafe class PackedOutputLayer
         c10.Store(tile + Width); c11.Store(tile + Width + 16);
         c20.Store(tile + 2 * Width); c21.Store(tile + 2 * Width + 16);
         c30.Store(tile + 3 * Width); c31.Store(tile + 3 * Width + 16);
+    }
+
+    /// <summary>One row against four consecutive panels; each output's chain is the one <see cref="Row1"/> computes.</summary>
+    private void Row1x4(float* a, float* b, float* bias, float* tile)
+    {
+        long stride = (long)_depth * Width;
+        float* b1p = b + stride, b2p = b + 2 * stride, b3p = b + 3 * stride;
+        var c0 = Vector512.Load(bias); var c1 = Vector512.Load(bias + 16);
+        var c2 = Vector512.Load(bias + 32); var c3 = Vector512.Load(bias + 48);
+        var c4 = Vector512.Load(bias + 64); var c5 = Vector512.Load(bias + 80);
+        var c6 = Vector512.Load(bias + 96); var c7 = Vector512.Load(bias + 112);
+        for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
+        {
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
+            {
+                var a0 = Vector512.Create(a[p]);
+                int o = p * Width;
+                s0 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b + o), s0);
+                s1 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b + o + 16), s1);
+                s2 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b1p + o), s2);
+                s3 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b1p + o + 16), s3);
+                s4 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b2p + o), s4);
+                s5 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b2p + o + 16), s5);
+                s6 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b3p + o), s6);
+                s7 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b3p + o + 16), s7);
+            }
+            c0 += s0; c1 += s1; c2 += s2; c3 += s3; c4 += s4; c5 += s5; c6 += s6; c7 += s7;
+        }
+        c0.Store(tile); c1.Store(tile + 16); c2.Store(tile + 32); c3.Store(tile + 48);
+        c4.Store(tile + 64); c5.Store(tile + 80); c6.Store(tile + 96); c7.Store(tile + 112);
     }
 
     private void Row1(float* a, float* b, float* bias, float* tile)
