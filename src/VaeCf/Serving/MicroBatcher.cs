@@ -43,7 +43,8 @@ public sealed class MicroBatcher : IAsyncDisposable
     public long Batches => Interlocked.Read(ref _batches);
     public long Requests => Interlocked.Read(ref _requests);
     private long _batches, _requests;
-    private int _loopBusy, _inlineBusy, _queued; // _queued: written but not yet read
+    private int _inFlight; // requests accepted and not yet answered
+    private int _lastBatch = 1; // requests in the latest pass
 
     public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null)
     {
@@ -63,9 +64,12 @@ public sealed class MicroBatcher : IAsyncDisposable
     public Task<RecommendationResult> RecommendAsync(RecommendationRequest request)
     {
         var prepared = _recommender.Prepare(request);
-        // A lone request (nothing queued, the loop idle) is scored on the caller's thread: the hop
-        // to the loop and back costs more than the forward pass saves by batching nothing.
-        if (Volatile.Read(ref _loopBusy) == 0 && Volatile.Read(ref _queued) == 0 && Interlocked.CompareExchange(ref _inlineBusy, 1, 0) == 0)
+        // A request with no other in flight (queued or being scored), after a pass that answered one
+        // request, is scored on the caller's thread: for a lone caller the hop to the loop and back
+        // costs more than batching saves. Requests arriving meanwhile see it in flight and queue;
+        // once a pass answers several, requests queue again, so a burst after a batched pass is not
+        // split into a lone pass plus the rest.
+        if (Interlocked.Increment(ref _inFlight) == 1 && Volatile.Read(ref _lastBatch) <= 1)
         {
             try
             {
@@ -76,12 +80,11 @@ public sealed class MicroBatcher : IAsyncDisposable
                 return Task.FromResult(single[0]);
             }
             catch (Exception e) { return Task.FromException<RecommendationResult>(e); }
-            finally { Volatile.Write(ref _inlineBusy, 0); }
+            finally { Interlocked.Decrement(ref _inFlight); }
         }
         var pending = new Pending(prepared);
-        Interlocked.Increment(ref _queued);
         if (_queue.Writer.TryWrite(pending)) return pending.Task;
-        Interlocked.Decrement(ref _queued);
+        Interlocked.Decrement(ref _inFlight);
         var results = new RecommendationResult[1];
         _recommender.Complete([pending.Request], results);
         return Task.FromResult(results[0]);
@@ -100,9 +103,8 @@ public sealed class MicroBatcher : IAsyncDisposable
         {
             long first = Stopwatch.GetTimestamp();
             int n = 0;
-            while (n < max && reader.TryRead(out var p)) { pendings[n++] = p; Interlocked.Decrement(ref _queued); }
+            while (n < max && reader.TryRead(out var p)) pendings[n++] = p;
             if (n == 0) continue;
-            Volatile.Write(ref _loopBusy, 1);
             if (n < max && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, first + waitTicks).ConfigureAwait(false);
 
             for (int i = 0; i < n; i++) requests[i] = pendings[i].Request;
@@ -115,10 +117,11 @@ public sealed class MicroBatcher : IAsyncDisposable
             {
                 for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
             }
+            Interlocked.Add(ref _inFlight, -n);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _requests, n);
             previousBatch = n;
-            Volatile.Write(ref _loopBusy, 0);
+            Volatile.Write(ref _lastBatch, n);
             Array.Clear(pendings, 0, n);
             Array.Clear(requests, 0, n);
             Array.Clear(results, 0, n);
@@ -130,7 +133,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     {
         while (n < pendings.Length)
         {
-            if (reader.TryRead(out var p)) { pendings[n++] = p; Interlocked.Decrement(ref _queued); continue; }
+            if (reader.TryRead(out var p)) { pendings[n++] = p; continue; }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero) break;
             using var timeout = new CancellationTokenSource(remaining);
@@ -138,7 +141,7 @@ public sealed class MicroBatcher : IAsyncDisposable
             await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (timeout.IsCancellationRequested) break;
         }
-        while (n < pendings.Length && reader.TryRead(out var late)) { pendings[n++] = late; Interlocked.Decrement(ref _queued); }
+        while (n < pendings.Length && reader.TryRead(out var late)) pendings[n++] = late;
         return n;
     }
 
