@@ -104,15 +104,11 @@ public sealed record ResultRow
     private static string DatasetOf(ModelManifest manifest, ExperimentRunInfo? info) =>
         info?.Dataset ?? ExperimentGrid.Slugify(DatasetSpec.NameFromPath(manifest.Dataset?.Source ?? "data"));
 
-    /// <summary>A popularity or EASE folder: metrics, lambda and fit time; no history, so every training column stays empty.</summary>
-    private static ResultRow FromBaseline(string folder, ModelManifest manifest, ExperimentRunInfo? info)
+    /// <summary>The columns every run has: identity, metrics and seconds; model-specific columns start empty.</summary>
+    private static ResultRow Common(string folder, ModelManifest manifest, ExperimentRunInfo? info)
     {
         var test = manifest.TestMetrics;
         var validation = manifest.ValidationMetrics;
-        double lambda = double.NaN;
-        if (manifest.Model == "ease")
-            lambda = manifest.Hyperparameters?.TryGetValue("lambda", out double l) == true ? AsWritten((float)l)
-                : throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an EASE model without its lambda.");
         return new ResultRow
         {
             RunId = RunIdOf(folder, info),
@@ -120,7 +116,6 @@ public sealed record ResultRow
             Stage = info?.Stage ?? "train",
             Model = manifest.Model,
             Dataset = DatasetOf(manifest, info),
-            Lambda = lambda,
             PDims = "",
             QDims = "",
             Optimizer = "",
@@ -139,6 +134,16 @@ public sealed record ResultRow
         };
     }
 
+    /// <summary>A popularity or EASE folder: metrics, lambda and fit time; no history, so every training column stays empty.</summary>
+    private static ResultRow FromBaseline(string folder, ModelManifest manifest, ExperimentRunInfo? info)
+    {
+        double lambda = double.NaN;
+        if (manifest.Model == "ease")
+            lambda = manifest.Hyperparameters?.TryGetValue("lambda", out double l) == true ? AsWritten((float)l)
+                : throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an EASE model without its lambda.");
+        return Common(folder, manifest, info) with { Lambda = lambda };
+    }
+
     private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>Reads a complete run folder (config.json, and history.csv for a network; experiment.json when the grid runner wrote it).</summary>
@@ -151,15 +156,9 @@ public sealed record ResultRow
         var architecture = manifest.Architecture ?? throw new VaeCfException($"{folder}: config.json has no architecture (not a Mult-VAE/DAE run).");
         var training = manifest.Training ?? throw new VaeCfException($"{folder}: config.json has no training options.");
         var best = history.LastOrDefault(h => h.Epoch == manifest.BestEpoch);
-        var test = manifest.TestMetrics;
-        var validation = manifest.ValidationMetrics;
-        return new ResultRow
+        return Common(folder, manifest, info) with
         {
-            RunId = RunIdOf(folder, info),
-            ConfigId = info?.ConfigId ?? "",
-            Stage = info?.Stage ?? "train",
             Model = OptionNames.ShortName(architecture.Kind),
-            Dataset = DatasetOf(manifest, info),
             PDims = string.Join("-", architecture.PDims),
             QDims = string.Join("-", architecture.EffectiveQDims),
             DropoutEnc = AsWritten(architecture.InputDropout),
@@ -181,16 +180,6 @@ public sealed record ResultRow
             BetaAtBest = best is null ? double.NaN : AsWritten(best.Beta),
             Loss = best?.ValidationLoss ?? double.NaN,
             TrainLoss = best?.TrainLoss ?? double.NaN,
-            ValN100 = Metric(validation, "NDCG@100").Mean,
-            ValR20 = Metric(validation, "Recall@20").Mean,
-            ValR50 = Metric(validation, "Recall@50").Mean,
-            N100 = Metric(test, "NDCG@100").Mean,
-            N100Se = Metric(test, "NDCG@100").StandardError,
-            R20 = Metric(test, "Recall@20").Mean,
-            R20Se = Metric(test, "Recall@20").StandardError,
-            R50 = Metric(test, "Recall@50").Mean,
-            R50Se = Metric(test, "Recall@50").StandardError,
-            TrainSeconds = manifest.TrainingSeconds ?? double.NaN,
         };
     }
 }
