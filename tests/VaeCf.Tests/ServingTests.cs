@@ -155,33 +155,44 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         Assert.Equal(ServingFixture.Items - 2, result.Items.Count);
     }
 
-    [Fact]
-    public void PackedOutputLayerMatchesTheNetworkForRaggedShapes()
+    [Theory]
+    [InlineData(15, 24)]  // one 14-row tile and a single row
+    [InlineData(18, 24)]  // a tile and a 4-row group
+    [InlineData(18, 400)] // the same over two depth blocks
+    [InlineData(19, 24)]  // a tile and a zero-padded 5-row tile
+    [InlineData(33, 400)] // two tiles, a padded tile, and two depth blocks (the engine's largest block is 384)
+    [InlineData(64, 400)] // the server's default micro-batch
+    public void PackedOutputLayerMatchesTheNetworkForRaggedShapes(int rows, int hidden)
     {
-        // 75 items: a partial last panel; 15 rows: an 8-row group, a 4-row group and single rows.
-        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 75, PDims = [8, 24] }, new Numerics.GemmEngine(2));
+        // 75 items: two whole panels and a partial last one.
+        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 75, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
         network.Initialize(5);
         var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 75).Select(i => $"m{i}").ToArray() };
         var recommender = new Recommender(network, manifest);
-        var histories = SyntheticClicks.Generate(15, 75, meanClicksPerUser: 6, seed: 9);
-        var expected = new float[15 * 75];
-        network.Score(histories, 0, 15, expected);
-        var requests = Enumerable.Range(0, 15)
+        var histories = SyntheticClicks.Generate(rows, 75, meanClicksPerUser: 6, seed: 9);
+        var expected = new float[rows * 75];
+        network.Score(histories, 0, rows, expected);
+        var requests = Enumerable.Range(0, rows)
             .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 75) { ExcludeHistory = false })
             .ToArray();
         var results = recommender.RecommendBatch(requests);
-        for (int r = 0; r < 15; r++)
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(75, results[r].Items.Count);
             foreach (var item in results[r].Items)
                 Assert.Equal(expected[r * 75 + int.Parse(item.Id[1..])], item.Score);
+        }
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void PackedOutputLayerMatchesTheNetworkForFewRowsOverManyPanels(int rows)
+    [InlineData(1, 40)]
+    [InlineData(3, 40)]
+    [InlineData(1, 400)] // two depth blocks, the bias in the second
+    [InlineData(3, 400)]
+    public void PackedOutputLayerMatchesTheNetworkForFewRowsOverManyPanels(int rows, int hidden)
     {
         // 300 items: two four-panel groups, then single panels and a partial last one (the few-row path).
-        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 300, PDims = [8, 40] }, new Numerics.GemmEngine(2));
+        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 300, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
         network.Initialize(7);
         var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 300).Select(i => $"m{i}").ToArray() };
         var recommender = new Recommender(network, manifest);

@@ -6,19 +6,27 @@ namespace VaeCf.Serving;
 
 /// <summary>
 /// The output layer (hidden x items, 12M weights for ML-20M) for the few rows a server scores at a
-/// time. The general GEMM packs the whole weight matrix on every call and computes 14-row tiles,
-/// which for one to a few dozen rows costs far more than the product; here the weights are packed
-/// once into 32-column panels and streamed once per batch while the batch's rows reuse each panel
-/// from cache. Arithmetic matches <see cref="GemmEngine"/> (one FMA chain per depth block, blocks
-/// added to the bias in order), so scores equal the evaluator's bit for bit.
+/// time. The general GEMM packs the whole weight matrix on every call, which for one to a few
+/// dozen rows costs far more than the product; here the weights are packed once into 32-column
+/// panels and streamed once per batch while the batch's rows reuse each panel from cache.
+/// <para>
+/// Arithmetic matches <see cref="GemmEngine"/> on the network's own output product, [h, 1] . [W; b]:
+/// the bias is the panel's last depth row, the depth (hidden + 1) is cut into the engine's blocks,
+/// each block is one FMA chain in depth order, and the blocks' sums are added in order starting
+/// from the first block's. So scores equal the evaluator's bit for bit.
+/// </para>
 /// </summary>
 internal sealed unsafe class PackedOutputLayer
 {
     private const int Width = 32;
-    private readonly float[] _panels; // panel q: depth x Width, zero-padded past the last item
-    private readonly float[] _bias;   // padded to whole panels
-    private readonly int[] _blockStarts;
+    private const int TileRows = 14; // the GEMM kernel's register tile: 14 x 32 outputs in 28 registers
+    private const int PaddedTileMinRows = 5;
+    private readonly float[] _panels; // panel q: (depth + 1) x Width, bias last, zero-padded past the last item
+    private readonly int[] _blockStarts; // over [0, depth + 1), as the engine cuts that product
     private readonly int _depth, _outputs, _panelCount, _threads;
+    private float[] _packedRows = []; // grows to the largest batch; Forward has one caller at a time
+
+    private int Extended => _depth + 1;
 
     private PackedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int outputs, int depthBlock, int threads)
     {
@@ -26,16 +34,17 @@ internal sealed unsafe class PackedOutputLayer
         _outputs = outputs;
         _threads = Math.Max(1, threads);
         _panelCount = (outputs + Width - 1) / Width;
-        _panels = GC.AllocateArray<float>(checked(_panelCount * depth * Width), pinned: true);
+        _panels = GC.AllocateArray<float>(checked(_panelCount * Extended * Width), pinned: true);
         for (int q = 0; q < _panelCount; q++)
-            for (int p = 0; p < depth; p++)
+            for (int p = 0; p <= depth; p++)
+            {
+                var source = p < depth ? weight.Slice(p * outputs, outputs) : bias;
                 for (int j = 0; j < Width && q * Width + j < outputs; j++)
-                    _panels[((long)q * depth + p) * Width + j] = weight[p * outputs + q * Width + j];
-        _bias = new float[_panelCount * Width];
-        bias.CopyTo(_bias);
-        int blocks = (depth + depthBlock - 1) / depthBlock;
+                    _panels[((long)q * Extended + p) * Width + j] = source[q * Width + j];
+            }
+        int blocks = (Extended + depthBlock - 1) / depthBlock;
         _blockStarts = new int[blocks + 1];
-        for (int b = 0; b <= blocks; b++) _blockStarts[b] = (int)((long)depth * b / blocks);
+        for (int b = 0; b <= blocks; b++) _blockStarts[b] = (int)((long)Extended * b / blocks);
     }
 
     /// <summary>Null where the GEMM engine does not run AVX-512: its arithmetic is the one this layer reproduces.</summary>
@@ -52,26 +61,53 @@ internal sealed unsafe class PackedOutputLayer
     public void Forward(ReadOnlySpan<float> input, int rows, Span<float> output)
     {
         if (input.Length < rows * _depth || output.Length < rows * _outputs) throw new ArgumentException("Buffers too small for the batch.");
-        fixed (float* a = input, c = output)
+        // Whole 14-row tiles run the GEMM kernel; a remainder of 5 or more rows too, zero-padded to
+        // a whole tile (idle rows there cost less than the narrower kernels' lower FMA throughput).
+        int tiles = rows / TileRows, partialRows = rows % TileRows >= PaddedTileMinRows ? rows % TileRows : 0;
+        if (tiles > 0 || partialRows > 0) PackRowTiles(input, tiles, partialRows);
+        fixed (float* a = input, c = output, packedRows = _packedRows)
         {
-            nint pa = (nint)a, pc = (nint)c;
+            nint pa = (nint)a, pc = (nint)c, pp = (nint)packedRows;
             // Streaming the weights is memory-bound; two cores fetch twice as fast, so split the panels.
             long work = (long)rows * _depth * _outputs;
             int parts = work < 2_000_000 ? 1 : _threads;
-            if (parts == 1) Panels(0, _panelCount, (float*)pa, rows, (float*)pc);
+            if (parts == 1) Panels(0, _panelCount, (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc);
             else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-                Panels(_panelCount * part / parts, _panelCount * (part + 1) / parts, (float*)pa, rows, (float*)pc));
+                Panels(_panelCount * part / parts, _panelCount * (part + 1) / parts, (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc));
         }
     }
 
-    private void Panels(int q0, int q1, float* a, int rows, float* c)
+    /// <summary>
+    /// Rows in the GEMM kernel's A layout: per 14-row tile, (depth + 1) x 14 with the row index
+    /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
+    /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
+    /// </summary>
+    private void PackRowTiles(ReadOnlySpan<float> input, int tiles, int partialRows)
     {
-        float* tile = stackalloc float[8 * Width]; // also four panels' worth for Row1x4
-        fixed (float* panels = _panels, bias = _bias)
+        int tileLength = TileRows * Extended, needed = (tiles + (partialRows > 0 ? 1 : 0)) * tileLength;
+        if (_packedRows.Length < needed) _packedRows = GC.AllocateArray<float>(needed, pinned: true);
+        for (int t = 0; t * tileLength < needed; t++)
+        {
+            var panel = _packedRows.AsSpan(t * tileLength, tileLength);
+            int rowsHere = t < tiles ? TileRows : partialRows;
+            if (rowsHere < TileRows) panel.Clear();
+            for (int i = 0; i < rowsHere; i++)
+            {
+                var row = input.Slice((t * TileRows + i) * _depth, _depth);
+                for (int p = 0; p < row.Length; p++) panel[p * TileRows + i] = row[p];
+                panel[_depth * TileRows + i] = 1f;
+            }
+        }
+    }
+
+    private void Panels(int q0, int q1, float* a, float* packedRows, int tiles, int partialRows, int rows, float* c)
+    {
+        float* tile = stackalloc float[TileRows * Width]; // also four panels' worth for Row1x4
+        fixed (float* panels = _panels)
         {
             for (int q = q0; q < q1; q++)
             {
-                float* b = panels + (long)q * _depth * Width;
+                float* b = panels + (long)q * Extended * Width;
                 int col = q * Width, valid = Math.Min(Width, _outputs - col);
                 int r = 0;
                 if (rows < 4 && q + 4 <= q1 && (q + 4) * Width <= _outputs)
@@ -79,25 +115,25 @@ internal sealed unsafe class PackedOutputLayer
                     // Too few rows to hide the FMA latency with one panel: take four at once (8 chains).
                     for (; r < rows; r++)
                     {
-                        Row1x4(a + (long)r * _depth, b, bias + col, tile);
+                        Row1x4(a + (long)r * _depth, b, tile);
                         new ReadOnlySpan<float>(tile, 4 * Width).CopyTo(new Span<float>(c + (long)r * _outputs + col, 4 * Width));
                     }
                     q += 3;
                     continue;
                 }
-                for (; r + 8 <= rows; r += 8)
+                if (tiles > 0 || partialRows > 0)
                 {
-                    Rows8(a + (long)r * _depth, b, bias + col, tile);
-                    for (int i = 0; i < 8; i++) new ReadOnlySpan<float>(tile + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
+                    RowTiles(packedRows, tiles, partialRows, b, c + col, valid, tile);
+                    r = tiles * TileRows + partialRows;
                 }
                 for (; r + 4 <= rows; r += 4)
                 {
-                    Rows4(a + (long)r * _depth, b, bias + col, tile);
+                    Rows4(a + (long)r * _depth, b, tile);
                     for (int i = 0; i < 4; i++) new ReadOnlySpan<float>(tile + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
                 }
                 for (; r < rows; r++)
                 {
-                    Row1(a + (long)r * _depth, b, bias + col, tile);
+                    Row1(a + (long)r * _depth, b, tile);
                     new ReadOnlySpan<float>(tile, valid).CopyTo(new Span<float>(c + (long)r * _outputs + col, valid));
                 }
             }
@@ -105,62 +141,52 @@ internal sealed unsafe class PackedOutputLayer
     }
 
     /// <summary>
-    /// Eight rows against one panel: each pair of panel vectors loaded feeds 16 FMAs instead of 8.
-    /// Every output's arithmetic is the same chain as in <see cref="Rows4"/> and <see cref="Row1"/>.
+    /// The 14-row tiles against one panel with the GEMM engine's own 14 x 32 kernel, called per
+    /// depth block as the engine calls it (beta 0 for the first block, 1 after), so the sums are
+    /// the engine's. Depth blocks are the outer loop so a block of the panel stays in cache while
+    /// every tile reuses it. A partial panel (the last, past the item count) and a partial tile go
+    /// through a scratch tile, so neither padding columns nor padding rows are written.
     /// </summary>
-    private void Rows8(float* a, float* b, float* bias, float* tile)
+    private void RowTiles(float* packedRows, int tiles, int partialRows, float* b, float* c, int valid, float* scratch)
     {
-        int depth = _depth;
-        var c00 = Vector512.Load(bias); var c01 = Vector512.Load(bias + 16);
-        Vector512<float> c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-        Vector512<float> c40 = c00, c41 = c01, c50 = c00, c51 = c01, c60 = c00, c61 = c01, c70 = c00, c71 = c01;
+        int tileLength = TileRows * Extended;
+        int direct = valid == Width ? tiles : 0;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
-            Vector512<float> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
-            Vector512<float> s40 = default, s41 = default, s50 = default, s51 = default, s60 = default, s61 = default, s70 = default, s71 = default;
-            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
-            {
-                var b0 = Vector512.Load(b + p * Width);
-                var b1 = Vector512.Load(b + p * Width + 16);
-                var a0 = Vector512.Create(a[p]);
-                s00 = Vector512.FusedMultiplyAdd(a0, b0, s00); s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
-                var a1 = Vector512.Create(a[depth + p]);
-                s10 = Vector512.FusedMultiplyAdd(a1, b0, s10); s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
-                var a2 = Vector512.Create(a[2 * depth + p]);
-                s20 = Vector512.FusedMultiplyAdd(a2, b0, s20); s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
-                var a3 = Vector512.Create(a[3 * depth + p]);
-                s30 = Vector512.FusedMultiplyAdd(a3, b0, s30); s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
-                var a4 = Vector512.Create(a[4 * depth + p]);
-                s40 = Vector512.FusedMultiplyAdd(a4, b0, s40); s41 = Vector512.FusedMultiplyAdd(a4, b1, s41);
-                var a5 = Vector512.Create(a[5 * depth + p]);
-                s50 = Vector512.FusedMultiplyAdd(a5, b0, s50); s51 = Vector512.FusedMultiplyAdd(a5, b1, s51);
-                var a6 = Vector512.Create(a[6 * depth + p]);
-                s60 = Vector512.FusedMultiplyAdd(a6, b0, s60); s61 = Vector512.FusedMultiplyAdd(a6, b1, s61);
-                var a7 = Vector512.Create(a[7 * depth + p]);
-                s70 = Vector512.FusedMultiplyAdd(a7, b0, s70); s71 = Vector512.FusedMultiplyAdd(a7, b1, s71);
-            }
-            c00 += s00; c01 += s01; c10 += s10; c11 += s11; c20 += s20; c21 += s21; c30 += s30; c31 += s31;
-            c40 += s40; c41 += s41; c50 += s50; c51 += s51; c60 += s60; c61 += s61; c70 += s70; c71 += s71;
+            int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
+            for (int t = 0; t < direct; t++)
+                GemmKernels.Avx512_14x32(packedRows + (long)t * tileLength + p0 * TileRows, b + p0 * Width, kc,
+                    c + (long)t * TileRows * _outputs, _outputs, 1f, blk == 0 ? 0f : 1f);
         }
-        c00.Store(tile); c01.Store(tile + 16);
-        c10.Store(tile + Width); c11.Store(tile + Width + 16);
-        c20.Store(tile + 2 * Width); c21.Store(tile + 2 * Width + 16);
-        c30.Store(tile + 3 * Width); c31.Store(tile + 3 * Width + 16);
-        c40.Store(tile + 4 * Width); c41.Store(tile + 4 * Width + 16);
-        c50.Store(tile + 5 * Width); c51.Store(tile + 5 * Width + 16);
-        c60.Store(tile + 6 * Width); c61.Store(tile + 6 * Width + 16);
-        c70.Store(tile + 7 * Width); c71.Store(tile + 7 * Width + 16);
+        int totalTiles = tiles + (partialRows > 0 ? 1 : 0);
+        for (int t = direct; t < totalTiles; t++)
+        {
+            for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
+            {
+                int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
+                GemmKernels.Avx512_14x32(packedRows + (long)t * tileLength + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
+            }
+            int rowsHere = t < tiles ? TileRows : partialRows;
+            for (int i = 0; i < rowsHere; i++)
+                new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(t * TileRows + i) * _outputs, valid));
+        }
     }
 
-    private void Rows4(float* a, float* b, float* bias, float* tile)
+    // The narrow paths below read rows of the unpacked input (depth wide, no ones column): a block
+    // that reaches past the last hidden unit ends its chain with the panel's bias row, which is
+    // what multiplying that row by one adds (fma(1, bias, s) == s + bias).
+
+    /// <summary>Four rows against one panel; each output's chain is the one <see cref="Row1"/> computes.</summary>
+    private void Rows4(float* a, float* b, float* tile)
     {
         int depth = _depth;
-        var c00 = Vector512.Load(bias); var c01 = Vector512.Load(bias + 16);
-        Vector512<float> c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+        float* biasRow = b + (long)depth * Width;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             Vector512<float> s00 = default, s01 = default, s10 = default, s11 = default, s20 = default, s21 = default, s30 = default, s31 = default;
-            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
+            int end = _blockStarts[blk + 1], stop = Math.Min(end, depth);
+            for (int p = _blockStarts[blk]; p < stop; p++)
             {
                 var b0 = Vector512.Load(b + p * Width);
                 var b1 = Vector512.Load(b + p * Width + 16);
@@ -173,7 +199,13 @@ internal sealed unsafe class PackedOutputLayer
                 var a3 = Vector512.Create(a[3 * depth + p]);
                 s30 = Vector512.FusedMultiplyAdd(a3, b0, s30); s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
             }
-            c00 += s00; c01 += s01; c10 += s10; c11 += s11; c20 += s20; c21 += s21; c30 += s30; c31 += s31;
+            if (end > depth)
+            {
+                var bias0 = Vector512.Load(biasRow); var bias1 = Vector512.Load(biasRow + 16);
+                s00 += bias0; s01 += bias1; s10 += bias0; s11 += bias1; s20 += bias0; s21 += bias1; s30 += bias0; s31 += bias1;
+            }
+            if (blk == 0) (c00, c01, c10, c11, c20, c21, c30, c31) = (s00, s01, s10, s11, s20, s21, s30, s31);
+            else { c00 += s00; c01 += s01; c10 += s10; c11 += s11; c20 += s20; c21 += s21; c30 += s30; c31 += s31; }
         }
         c00.Store(tile); c01.Store(tile + 16);
         c10.Store(tile + Width); c11.Store(tile + Width + 16);
@@ -182,18 +214,17 @@ internal sealed unsafe class PackedOutputLayer
     }
 
     /// <summary>One row against four consecutive panels; each output's chain is the one <see cref="Row1"/> computes.</summary>
-    private void Row1x4(float* a, float* b, float* bias, float* tile)
+    private void Row1x4(float* a, float* b, float* tile)
     {
-        long stride = (long)_depth * Width;
+        int depth = _depth;
+        long stride = (long)Extended * Width;
         float* b1p = b + stride, b2p = b + 2 * stride, b3p = b + 3 * stride;
-        var c0 = Vector512.Load(bias); var c1 = Vector512.Load(bias + 16);
-        var c2 = Vector512.Load(bias + 32); var c3 = Vector512.Load(bias + 48);
-        var c4 = Vector512.Load(bias + 64); var c5 = Vector512.Load(bias + 80);
-        var c6 = Vector512.Load(bias + 96); var c7 = Vector512.Load(bias + 112);
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
-            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
+            int end = _blockStarts[blk + 1], stop = Math.Min(end, depth);
+            for (int p = _blockStarts[blk]; p < stop; p++)
             {
                 var a0 = Vector512.Create(a[p]);
                 int o = p * Width;
@@ -206,25 +237,42 @@ internal sealed unsafe class PackedOutputLayer
                 s6 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b3p + o), s6);
                 s7 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b3p + o + 16), s7);
             }
-            c0 += s0; c1 += s1; c2 += s2; c3 += s3; c4 += s4; c5 += s5; c6 += s6; c7 += s7;
+            if (end > depth)
+            {
+                int o = depth * Width;
+                s0 += Vector512.Load(b + o); s1 += Vector512.Load(b + o + 16);
+                s2 += Vector512.Load(b1p + o); s3 += Vector512.Load(b1p + o + 16);
+                s4 += Vector512.Load(b2p + o); s5 += Vector512.Load(b2p + o + 16);
+                s6 += Vector512.Load(b3p + o); s7 += Vector512.Load(b3p + o + 16);
+            }
+            if (blk == 0) (c0, c1, c2, c3, c4, c5, c6, c7) = (s0, s1, s2, s3, s4, s5, s6, s7);
+            else { c0 += s0; c1 += s1; c2 += s2; c3 += s3; c4 += s4; c5 += s5; c6 += s6; c7 += s7; }
         }
         c0.Store(tile); c1.Store(tile + 16); c2.Store(tile + 32); c3.Store(tile + 48);
         c4.Store(tile + 64); c5.Store(tile + 80); c6.Store(tile + 96); c7.Store(tile + 112);
     }
 
-    private void Row1(float* a, float* b, float* bias, float* tile)
+    private void Row1(float* a, float* b, float* tile)
     {
-        var c0 = Vector512.Load(bias); var c1 = Vector512.Load(bias + 16);
+        int depth = _depth;
+        Vector512<float> c0 = default, c1 = default;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             Vector512<float> s0 = default, s1 = default;
-            for (int p = _blockStarts[blk]; p < _blockStarts[blk + 1]; p++)
+            int end = _blockStarts[blk + 1], stop = Math.Min(end, depth);
+            for (int p = _blockStarts[blk]; p < stop; p++)
             {
                 var a0 = Vector512.Create(a[p]);
                 s0 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b + p * Width), s0);
                 s1 = Vector512.FusedMultiplyAdd(a0, Vector512.Load(b + p * Width + 16), s1);
             }
-            c0 += s0; c1 += s1;
+            if (end > depth)
+            {
+                s0 += Vector512.Load(b + depth * Width);
+                s1 += Vector512.Load(b + depth * Width + 16);
+            }
+            if (blk == 0) (c0, c1) = (s0, s1);
+            else { c0 += s0; c1 += s1; }
         }
         c0.Store(tile); c1.Store(tile + 16);
     }
