@@ -118,7 +118,8 @@ public sealed class AutoencoderNetwork : IScorer
         var (_, firstOutputs) = Shapes[0];
         float[] values = Parameters.Values;
         TensorSlot w0 = _weights[0], b0 = _biases[0];
-        RangeParallel.For(ws.Gemm.Threads, rows, 64, (start, end) =>
+        // Gathering weight rows is memory-bound, so even a server's micro-batch of a few dozen rows gains from two cores.
+        RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
             SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
                 values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training, rng);
