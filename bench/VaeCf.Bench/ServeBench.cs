@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Persistence;
+using VaeCf.Serving;
+
+namespace VaeCf.Bench;
+
+/// <summary>
+/// Where a micro-batch's time goes in the library alone (no HTTP): an untrained ML-20M-size
+/// Mult-VAE, random 86-item histories, k = 100; per batch size, the median of each phase
+/// (mapping IDs, hidden layers, output layer, masking + top-k) and of the whole
+/// <see cref="Recommender.RecommendBatch"/> call.
+/// </summary>
+public static class ServeBench
+{
+    public static int Run(string[] args)
+    {
+        int items = 20108, history = 86, k = 100, seconds = 2, threads = Environment.ProcessorCount;
+        int[] sizes = [1, 16, 64];
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--items": items = int.Parse(args[++i]); break;
+                case "--history": history = int.Parse(args[++i]); break;
+                case "-k": k = int.Parse(args[++i]); break;
+                case "--seconds": seconds = int.Parse(args[++i]); break;
+                case "--threads": threads = int.Parse(args[++i]); break;
+                case "--sizes": sizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+            }
+        }
+        var network = new AutoencoderNetwork(new ModelConfig { Kind = ModelKind.MultVae, ItemCount = items, PDims = [200, 600] }, new GemmEngine(threads));
+        network.Initialize(1);
+        var manifest = new ModelManifest
+        {
+            Model = ModelManifest.ModelName(ModelKind.MultVae),
+            Items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+        };
+        var recommender = new Recommender(network, manifest);
+        var rng = new Random(7);
+        var pool = Enumerable.Range(0, 512).Select(_ => new RecommendationRequest(
+            Enumerable.Range(0, history).Select(_ => rng.Next(items).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), k)).ToArray();
+        Console.WriteLine($"{items:N0} items, [200-600] decoder, {history}-item histories, k = {k}, {threads} thread(s)");
+        Console.WriteLine("batch | whole call | per request | prepare | hidden | output | select   (ms: median (min))");
+        foreach (int size in sizes)
+        {
+            var batch = pool.Take(size).ToArray();
+            var whole = new List<double>();
+            var prepare = new List<double>();
+            var hidden = new List<double>();
+            var output = new List<double>();
+            var select = new List<double>();
+            var ws = network.CreateWorkspace(Recommender.ScoreChunkRows);
+            var scores = new float[size * items];
+            var top = new int[k];
+            var packed = PackedOutputLayer.TryCreate(network);
+            // Two loops, not one alternating: the recommender and this bench each hold a packed copy
+            // of the output weights, and alternating would stream both through the caches.
+            // Warm-up: past the tiered JIT's first tiers and on-stack replacement.
+            for (int rep = 0; rep < 60; rep++) recommender.RecommendBatch(batch);
+            var clock = Stopwatch.StartNew();
+            for (int rep = 0; clock.Elapsed.TotalSeconds < seconds / 2.0 || rep < 5; rep++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                recommender.RecommendBatch(batch);
+                whole.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                            }
+            clock.Restart();
+            for (int rep = 0; clock.Elapsed.TotalSeconds < seconds / 2.0 || rep < 5; rep++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                var prepared = batch.Select(recommender.Prepare).ToArray();
+                prepare.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                var pointers = new int[size + 1];
+                for (int r = 0; r < size; r++) pointers[r + 1] = pointers[r] + prepared[r].History.Length;
+                var columns = prepared.SelectMany(p => p.History).ToArray();
+                var csr = new CsrMatrix(size, items, pointers, columns);
+                t0 = Stopwatch.GetTimestamp();
+                network.ForwardHidden(ws, csr, ws.RowRange(0, size));
+                hidden.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                t0 = Stopwatch.GetTimestamp();
+                packed!.Forward(network.OutputLayerInput(ws, size), size, scores);
+                output.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                t0 = Stopwatch.GetTimestamp();
+                for (int r = 0; r < size; r++)
+                {
+                    var row = scores.AsSpan(r * items, items);
+                    foreach (int c in prepared[r].History) row[c] = float.NegativeInfinity;
+                    TopK.Select(row, k, top);
+                }
+                select.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            static string Cell(List<double> x) { x.Sort(); return $"{x[x.Count / 2]:F3} ({x[0]:F3})"; }
+            whole.Sort();
+            Console.WriteLine($"{size,5} | {Cell(whole)} | {whole[whole.Count / 2] / size,7:F4} | {Cell(prepare)} | {Cell(hidden)} | {Cell(output)} | {Cell(select)}   ({whole.Count} runs)");
+        }
+        return 0;
+    }
+}
