@@ -1,12 +1,18 @@
-def kernel(name, mr, nv, vec, width, fma, load, store, create, prefetch=0, bstride=None):
+def kernel(name, mr, nv, vec, width, fma, load, store, create, prefetch=0, bstride=None, ahead=False):
     bstride = bstride or nv * width
     L = []
     if bstride == nv * width:
         L.append(f"    /// <summary>{mr} x {nv*width} tile: {mr*nv} accumulators + {nv} B vectors + 1 broadcast fit the register file without spills.</summary>")
     else:
         L.append(f"    /// <summary>{mr} x {nv*width} tile over a {bstride}-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>")
+    if ahead:
+        L.append(f"    /// <remarks>Also prefetches one cache line per step from <paramref name=\"ahead\"/> into L2: a caller streaming")
+        L.append(f"    /// B from memory names the panel it will need next, so its fetch overlaps this tile's FMAs.</remarks>")
     L.append(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    L.append(f"    public static void {name}(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)")
+    if ahead:
+        L.append(f"    public static void {name}(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta, float* ahead)")
+    else:
+        L.append(f"    public static void {name}(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)")
     L.append("    {")
     decl = ", ".join(f"c{i}_{j} = {vec}<float>.Zero" for i in range(mr) for j in range(nv))
     L.append(f"        {vec}<float> {decl};")
@@ -21,6 +27,8 @@ def kernel(name, mr, nv, vec, width, fma, load, store, create, prefetch=0, bstri
     if prefetch:
         # B micro-panels stream from L2 in the rows-outer order; ask for them a few iterations early.
         L.append(f"            Sse.Prefetch0(b + {bstride*prefetch}); Sse.Prefetch0(b + {bstride*prefetch + 16});")
+    if ahead:
+        L.append(f"            Sse.Prefetch1(ahead); ahead += 16;")
     for i in range(mr):
         L.append(f"            var a{i} = {create}(a[{i}]);")
         for j in range(nv):
@@ -63,8 +71,10 @@ internal static unsafe class GemmKernels
 '''
 out = hdr
 out += kernel("Avx512_14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8) + "\n\n"
+out += kernel("Avx512_14x32Ahead", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8, ahead=True) + "\n\n"
 out += kernel("Avx512_14x16", 14, 1, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8, bstride=32) + "\n\n"
 out += kernel("Avx2_6x8", 6, 1, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create", bstride=16) + "\n\n"
 out += kernel("Avx2_6x16", 6, 2, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create") + "\n"
 out += "}\n"
-open("/work/wt/gemm/src/VaeCf/Numerics/GemmKernels.cs","w").write(out)
+import os
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "VaeCf", "Numerics", "GemmKernels.cs"), "w").write(out)

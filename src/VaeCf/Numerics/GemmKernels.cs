@@ -150,6 +150,145 @@ internal static unsafe class GemmKernels
         }
     }
 
+    /// <summary>14 x 32 tile: 28 accumulators + 2 B vectors + 1 broadcast fit the register file without spills.</summary>
+    /// <remarks>Also prefetches one cache line per step from <paramref name="ahead"/> into L2: a caller streaming
+    /// B from memory names the panel it will need next, so its fetch overlaps this tile's FMAs.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512_14x32Ahead(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta, float* ahead)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero, c0_1 = Vector512<float>.Zero, c1_0 = Vector512<float>.Zero, c1_1 = Vector512<float>.Zero, c2_0 = Vector512<float>.Zero, c2_1 = Vector512<float>.Zero, c3_0 = Vector512<float>.Zero, c3_1 = Vector512<float>.Zero, c4_0 = Vector512<float>.Zero, c4_1 = Vector512<float>.Zero, c5_0 = Vector512<float>.Zero, c5_1 = Vector512<float>.Zero, c6_0 = Vector512<float>.Zero, c6_1 = Vector512<float>.Zero, c7_0 = Vector512<float>.Zero, c7_1 = Vector512<float>.Zero, c8_0 = Vector512<float>.Zero, c8_1 = Vector512<float>.Zero, c9_0 = Vector512<float>.Zero, c9_1 = Vector512<float>.Zero, c10_0 = Vector512<float>.Zero, c10_1 = Vector512<float>.Zero, c11_0 = Vector512<float>.Zero, c11_1 = Vector512<float>.Zero, c12_0 = Vector512<float>.Zero, c12_1 = Vector512<float>.Zero, c13_0 = Vector512<float>.Zero, c13_1 = Vector512<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 31);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 31);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 31);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 31);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 31);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 31);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 31);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 31);
+        Sse.Prefetch0(c + 8 * ldc); Sse.Prefetch0(c + 8 * ldc + 31);
+        Sse.Prefetch0(c + 9 * ldc); Sse.Prefetch0(c + 9 * ldc + 31);
+        Sse.Prefetch0(c + 10 * ldc); Sse.Prefetch0(c + 10 * ldc + 31);
+        Sse.Prefetch0(c + 11 * ldc); Sse.Prefetch0(c + 11 * ldc + 31);
+        Sse.Prefetch0(c + 12 * ldc); Sse.Prefetch0(c + 12 * ldc + 31);
+        Sse.Prefetch0(c + 13 * ldc); Sse.Prefetch0(c + 13 * ldc + 31);
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 272);
+            Sse.Prefetch1(ahead); ahead += 16;
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1);
+            var a8 = Vector512.Create(a[8]);
+            c8_0 = Avx512F.FusedMultiplyAdd(a8, b0, c8_0);
+            c8_1 = Avx512F.FusedMultiplyAdd(a8, b1, c8_1);
+            var a9 = Vector512.Create(a[9]);
+            c9_0 = Avx512F.FusedMultiplyAdd(a9, b0, c9_0);
+            c9_1 = Avx512F.FusedMultiplyAdd(a9, b1, c9_1);
+            var a10 = Vector512.Create(a[10]);
+            c10_0 = Avx512F.FusedMultiplyAdd(a10, b0, c10_0);
+            c10_1 = Avx512F.FusedMultiplyAdd(a10, b1, c10_1);
+            var a11 = Vector512.Create(a[11]);
+            c11_0 = Avx512F.FusedMultiplyAdd(a11, b0, c11_0);
+            c11_1 = Avx512F.FusedMultiplyAdd(a11, b1, c11_1);
+            var a12 = Vector512.Create(a[12]);
+            c12_0 = Avx512F.FusedMultiplyAdd(a12, b0, c12_0);
+            c12_1 = Avx512F.FusedMultiplyAdd(a12, b1, c12_1);
+            var a13 = Vector512.Create(a[13]);
+            c13_0 = Avx512F.FusedMultiplyAdd(a13, b0, c13_0);
+            c13_1 = Avx512F.FusedMultiplyAdd(a13, b1, c13_1);
+            a += 14; b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            (va * c0_0).Store(c + 0 * ldc + 0);
+            (va * c0_1).Store(c + 0 * ldc + 16);
+            (va * c1_0).Store(c + 1 * ldc + 0);
+            (va * c1_1).Store(c + 1 * ldc + 16);
+            (va * c2_0).Store(c + 2 * ldc + 0);
+            (va * c2_1).Store(c + 2 * ldc + 16);
+            (va * c3_0).Store(c + 3 * ldc + 0);
+            (va * c3_1).Store(c + 3 * ldc + 16);
+            (va * c4_0).Store(c + 4 * ldc + 0);
+            (va * c4_1).Store(c + 4 * ldc + 16);
+            (va * c5_0).Store(c + 5 * ldc + 0);
+            (va * c5_1).Store(c + 5 * ldc + 16);
+            (va * c6_0).Store(c + 6 * ldc + 0);
+            (va * c6_1).Store(c + 6 * ldc + 16);
+            (va * c7_0).Store(c + 7 * ldc + 0);
+            (va * c7_1).Store(c + 7 * ldc + 16);
+            (va * c8_0).Store(c + 8 * ldc + 0);
+            (va * c8_1).Store(c + 8 * ldc + 16);
+            (va * c9_0).Store(c + 9 * ldc + 0);
+            (va * c9_1).Store(c + 9 * ldc + 16);
+            (va * c10_0).Store(c + 10 * ldc + 0);
+            (va * c10_1).Store(c + 10 * ldc + 16);
+            (va * c11_0).Store(c + 11 * ldc + 0);
+            (va * c11_1).Store(c + 11 * ldc + 16);
+            (va * c12_0).Store(c + 12 * ldc + 0);
+            (va * c12_1).Store(c + 12 * ldc + 16);
+            (va * c13_0).Store(c + 13 * ldc + 0);
+            (va * c13_1).Store(c + 13 * ldc + 16);
+        }
+        else
+        {
+            var vb = Vector512.Create(beta);
+            { var q = c + 0 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c0_0).Store(q); }
+            { var q = c + 0 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c0_1).Store(q); }
+            { var q = c + 1 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c1_0).Store(q); }
+            { var q = c + 1 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c1_1).Store(q); }
+            { var q = c + 2 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c2_0).Store(q); }
+            { var q = c + 2 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c2_1).Store(q); }
+            { var q = c + 3 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c3_0).Store(q); }
+            { var q = c + 3 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c3_1).Store(q); }
+            { var q = c + 4 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c4_0).Store(q); }
+            { var q = c + 4 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c4_1).Store(q); }
+            { var q = c + 5 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c5_0).Store(q); }
+            { var q = c + 5 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c5_1).Store(q); }
+            { var q = c + 6 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c6_0).Store(q); }
+            { var q = c + 6 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c6_1).Store(q); }
+            { var q = c + 7 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c7_0).Store(q); }
+            { var q = c + 7 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c7_1).Store(q); }
+            { var q = c + 8 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c8_0).Store(q); }
+            { var q = c + 8 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c8_1).Store(q); }
+            { var q = c + 9 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c9_0).Store(q); }
+            { var q = c + 9 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c9_1).Store(q); }
+            { var q = c + 10 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c10_0).Store(q); }
+            { var q = c + 10 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c10_1).Store(q); }
+            { var q = c + 11 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c11_0).Store(q); }
+            { var q = c + 11 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c11_1).Store(q); }
+            { var q = c + 12 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c12_0).Store(q); }
+            { var q = c + 12 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c12_1).Store(q); }
+            { var q = c + 13 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c13_0).Store(q); }
+            { var q = c + 13 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c13_1).Store(q); }
+        }
+    }
+
     /// <summary>14 x 16 tile over a 32-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Avx512_14x16(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)

@@ -21,6 +21,7 @@ internal sealed unsafe class PackedOutputLayer
     private const int Width = 32;
     private const int TileRows = 14; // the GEMM kernel's register tile: 14 x 32 outputs in 28 registers
     private const int PaddedTileMinRows = 5;
+    private const int PanelChunk = 8; // panels a tile sweeps while its micro-panel sits in L1; this chunk and the next fit L2
     private readonly float[] _panels; // panel q: (depth + 1) x Width, bias last, zero-padded past the last item
     private readonly int[] _blockStarts; // over [0, depth + 1), as the engine cuts that product
     private readonly int _depth, _outputs, _panelCount, _threads;
@@ -102,74 +103,102 @@ internal sealed unsafe class PackedOutputLayer
 
     private void Panels(int q0, int q1, float* a, float* packedRows, int tiles, int partialRows, int rows, float* c)
     {
-        float* tile = stackalloc float[TileRows * Width]; // also four panels' worth for Row1x4
+        float* scratch = stackalloc float[TileRows * Width]; // also four panels' worth for Row1x4
+        int fullPanels = _outputs / Width; // panels before this index hold Width real items
         fixed (float* panels = _panels)
         {
-            for (int q = q0; q < q1; q++)
+            for (int q = q0; q < q1;)
             {
-                float* b = panels + (long)q * Extended * Width;
-                int col = q * Width, valid = Math.Min(Width, _outputs - col);
-                int r = 0;
-                if (rows < 4 && q + 4 <= q1 && (q + 4) * Width <= _outputs)
+                if (rows < 4 && q + 4 <= q1 && q + 4 <= fullPanels)
                 {
                     // Too few rows to hide the FMA latency with one panel: take four at once (8 chains).
-                    for (; r < rows; r++)
+                    float* b4 = panels + (long)q * Extended * Width;
+                    for (int r = 0; r < rows; r++)
                     {
-                        Row1x4(a + (long)r * _depth, b, tile);
-                        new ReadOnlySpan<float>(tile, 4 * Width).CopyTo(new Span<float>(c + (long)r * _outputs + col, 4 * Width));
+                        Row1x4(a + (long)r * _depth, b4, scratch);
+                        new ReadOnlySpan<float>(scratch, 4 * Width).CopyTo(new Span<float>(c + (long)r * _outputs + q * Width, 4 * Width));
                     }
-                    q += 3;
+                    q += 4;
                     continue;
                 }
-                if (tiles > 0 || partialRows > 0)
+                int chunkEnd = Math.Min(q1, q + PanelChunk), directEnd = Math.Min(chunkEnd, fullPanels);
+                if (tiles > 0 && directEnd > q) WholeTiles(packedRows, tiles, panels, q, directEnd, c);
+                for (int p = q; p < chunkEnd; p++)
                 {
-                    RowTiles(packedRows, tiles, partialRows, b, c + col, valid, tile);
-                    r = tiles * TileRows + partialRows;
+                    float* b = panels + (long)p * Extended * Width;
+                    int col = p * Width, valid = Math.Min(Width, _outputs - col);
+                    int r = 0;
+                    // Tiles the direct pass did not write: all of them on the partial last panel, then the padded one.
+                    for (int t = p < directEnd ? tiles : 0; t < tiles; t++) ScratchTile(packedRows, t, TileRows, b, c + col, valid, scratch);
+                    r = tiles * TileRows;
+                    if (partialRows > 0)
+                    {
+                        ScratchTile(packedRows, tiles, partialRows, b, c + col, valid, scratch);
+                        r += partialRows;
+                    }
+                    for (; r + 4 <= rows; r += 4)
+                    {
+                        Rows4(a + (long)r * _depth, b, scratch);
+                        for (int i = 0; i < 4; i++) new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
+                    }
+                    for (; r < rows; r++)
+                    {
+                        Row1(a + (long)r * _depth, b, scratch);
+                        new ReadOnlySpan<float>(scratch, valid).CopyTo(new Span<float>(c + (long)r * _outputs + col, valid));
+                    }
                 }
-                for (; r + 4 <= rows; r += 4)
+                q = chunkEnd;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whole 14-row tiles against whole panels [q0, q1) with the GEMM engine's own 14 x 32 kernel,
+    /// called per depth block as the engine calls it (beta 0 for the first block, 1 after), so the
+    /// sums are the engine's. The loops are the engine's too: a tile's micro-panel stays in L1 while
+    /// the chunk's panels (about 1.2 MB at 600 hidden units) stream from L2, which they entered from
+    /// memory, in order, for the first tile.
+    /// </summary>
+    private void WholeTiles(float* packedRows, int tiles, float* panels, int q0, int q1, float* c)
+    {
+        int tileLength = TileRows * Extended;
+        long panelLength = (long)Extended * Width;
+        for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
+        {
+            int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
+            float beta = blk == 0 ? 0f : 1f;
+            // Each call prefetches kc lines of the same block of the panel PanelChunk ahead, the
+            // tiles staggered over it, so the next chunk is in L2 when its first tile needs it.
+            long stagger = (long)kc * Width / Math.Max(1, tiles);
+            for (int t = 0; t < tiles; t++)
+            {
+                float* micro = packedRows + (long)t * tileLength + p0 * TileRows;
+                float* cRow = c + (long)t * TileRows * _outputs;
+                for (int q = q0; q < q1; q++)
                 {
-                    Rows4(a + (long)r * _depth, b, tile);
-                    for (int i = 0; i < 4; i++) new ReadOnlySpan<float>(tile + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
-                }
-                for (; r < rows; r++)
-                {
-                    Row1(a + (long)r * _depth, b, tile);
-                    new ReadOnlySpan<float>(tile, valid).CopyTo(new Span<float>(c + (long)r * _outputs + col, valid));
+                    float* b = panels + q * panelLength + p0 * Width;
+                    float* ahead = q + PanelChunk < _panelCount ? b + PanelChunk * panelLength + t * stagger : b;
+                    GemmKernels.Avx512_14x32Ahead(micro, b, kc, cRow + q * Width, _outputs, 1f, beta, ahead);
                 }
             }
         }
     }
 
     /// <summary>
-    /// The 14-row tiles against one panel with the GEMM engine's own 14 x 32 kernel, called per
-    /// depth block as the engine calls it (beta 0 for the first block, 1 after), so the sums are
-    /// the engine's. Depth blocks are the outer loop so a block of the panel stays in cache while
-    /// every tile reuses it. A partial panel (the last, past the item count) and a partial tile go
-    /// through a scratch tile, so neither padding columns nor padding rows are written.
+    /// Packed tile <paramref name="t"/> against one panel through a scratch tile, writing only its
+    /// first <paramref name="rowsHere"/> rows and <paramref name="valid"/> columns: for the padded
+    /// tile and the partial last panel.
     /// </summary>
-    private void RowTiles(float* packedRows, int tiles, int partialRows, float* b, float* c, int valid, float* scratch)
+    private void ScratchTile(float* packedRows, int t, int rowsHere, float* b, float* c, int valid, float* scratch)
     {
-        int tileLength = TileRows * Extended;
-        int direct = valid == Width ? tiles : 0;
+        float* micro = packedRows + (long)t * TileRows * Extended;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
-            for (int t = 0; t < direct; t++)
-                GemmKernels.Avx512_14x32(packedRows + (long)t * tileLength + p0 * TileRows, b + p0 * Width, kc,
-                    c + (long)t * TileRows * _outputs, _outputs, 1f, blk == 0 ? 0f : 1f);
+            GemmKernels.Avx512_14x32(micro + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
         }
-        int totalTiles = tiles + (partialRows > 0 ? 1 : 0);
-        for (int t = direct; t < totalTiles; t++)
-        {
-            for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
-            {
-                int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
-                GemmKernels.Avx512_14x32(packedRows + (long)t * tileLength + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
-            }
-            int rowsHere = t < tiles ? TileRows : partialRows;
-            for (int i = 0; i < rowsHere; i++)
-                new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(t * TileRows + i) * _outputs, valid));
-        }
+        for (int i = 0; i < rowsHere; i++)
+            new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(t * TileRows + i) * _outputs, valid));
     }
 
     // The narrow paths below read rows of the unpacked input (depth wide, no ones column): a block
