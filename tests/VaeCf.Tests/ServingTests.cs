@@ -107,6 +107,42 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
     }
 
     [Fact]
+    public async Task ClosedLoopCallersStayInStepWithoutWaitingOutTheBound()
+    {
+        // 8 callers, each sending its next request when the last is answered. A pass waits for as
+        // many requests as there are callers, not for a full batch (16): waiting for a full batch
+        // would spend the whole 1 s bound on each of the 20 rounds.
+        var fast = model.NewRecommender();
+        // 5 ms per pass, so the callers' requests overlap as they would on a large model.
+        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(5)), fast.Manifest);
+        await using var batcher = new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = TimeSpan.FromSeconds(1) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // Callers on their own threads: a lone request is scored on its caller's thread, which with
+        // pool threads would leave too few threads for the callers to overlap at all.
+        var callers = Enumerable.Range(0, 8).Select(caller => new Thread(() =>
+        {
+            for (int round = 0; round < 20; round++)
+                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * 20 + round) % 150), 10)).GetAwaiter().GetResult();
+        })).ToList();
+        callers.ForEach(t => t.Start());
+        callers.ForEach(t => t.Join());
+        await Task.CompletedTask;
+        Assert.Equal(160, batcher.Requests);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"20 rounds took {clock.Elapsed.TotalSeconds:F1} s: passes waited out the bound.");
+        Assert.True(batcher.Batches <= 60, $"{batcher.Batches} passes for 20 rounds of 8 callers: not in step.");
+    }
+
+    private sealed class SlowScorer(Model.IScorer inner, TimeSpan delay) : Model.IScorer
+    {
+        public int ItemCount => inner.ItemCount;
+        public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> output)
+        {
+            Thread.Sleep(delay);
+            inner.Score(histories, rowStart, rowCount, output);
+        }
+    }
+
+    [Fact]
     public async Task BatcherRejectsABadRequestAloneAndAnswersAfterDisposal()
     {
         var recommender = model.NewRecommender();

@@ -45,6 +45,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private long _batches, _requests;
     private int _inFlight; // requests accepted and not yet answered
     private int _lastBatch = 1; // requests in the latest pass
+    private int _peakInFlight; // most requests in flight since the loop last formed a pass
 
     public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null)
     {
@@ -69,7 +70,9 @@ public sealed class MicroBatcher : IAsyncDisposable
         // costs more than batching saves. Requests arriving meanwhile see it in flight and queue;
         // once a pass answers several, requests queue again, so a burst after a batched pass is not
         // split into a lone pass plus the rest.
-        if (Interlocked.Increment(ref _inFlight) == 1 && Volatile.Read(ref _lastBatch) <= 1)
+        int inFlight = Interlocked.Increment(ref _inFlight);
+        RaisePeak(inFlight);
+        if (inFlight == 1 && Volatile.Read(ref _lastBatch) <= 1)
         {
             try
             {
@@ -98,6 +101,8 @@ public sealed class MicroBatcher : IAsyncDisposable
         var requests = new PreparedRequest[max];
         var results = new RecommendationResult[max];
         int previousBatch = 0;
+        var recentRounds = new int[4];
+        int roundIndex = 0;
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -105,19 +110,29 @@ public sealed class MicroBatcher : IAsyncDisposable
             int n = 0;
             while (n < max && reader.TryRead(out var p)) pendings[n++] = p;
             if (n == 0) continue;
-            if (n < max && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, first + waitTicks).ConfigureAwait(false);
+            // The most requests in flight since the last pass was formed is the concurrency: closed-loop
+            // callers answered by the last pass are coming back now. Waiting (bounded) for that many,
+            // and no more, keeps them in step: one pass per round rather than two half passes that
+            // each caller waits through. The estimate is the highest of the last few rounds, so one
+            // straggler's pass does not break the step for the next round.
+            recentRounds[roundIndex] = Math.Min(max, Interlocked.Exchange(ref _peakInFlight, Volatile.Read(ref _inFlight)));
+            roundIndex = (roundIndex + 1) % recentRounds.Length;
+            int expected = recentRounds.Max();
+            if (n < expected && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, expected, first + waitTicks).ConfigureAwait(false);
 
             for (int i = 0; i < n; i++) requests[i] = pendings[i].Request;
             try
             {
                 _recommender.Complete(requests.AsSpan(0, n), results.AsSpan(0, n));
-                for (int i = 0; i < n; i++) pendings[i].SetResult(results[i]);
+                // Answered before the callers hear so, so a caller's next request never counts twice.
+                Interlocked.Add(ref _inFlight, -n);
+                for (int i = 0; i < n; i++) pendings[i].TrySetResult(results[i]);
             }
             catch (Exception e)
             {
+                Interlocked.Add(ref _inFlight, -n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
             }
-            Interlocked.Add(ref _inFlight, -n);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _requests, n);
             previousBatch = n;
@@ -128,10 +143,21 @@ public sealed class MicroBatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds requests that arrive before <paramref name="deadline"/> until the batch is full.</summary>
-    private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, long deadline)
+    private void RaisePeak(int inFlight)
     {
-        while (n < pendings.Length)
+        int peak = Volatile.Read(ref _peakInFlight);
+        while (inFlight > peak)
+        {
+            int seen = Interlocked.CompareExchange(ref _peakInFlight, inFlight, peak);
+            if (seen == peak) return;
+            peak = seen;
+        }
+    }
+
+    /// <summary>Adds requests that arrive before <paramref name="deadline"/> until the batch holds <paramref name="target"/>.</summary>
+    private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, int target, long deadline)
+    {
+        while (n < target)
         {
             if (reader.TryRead(out var p)) { pendings[n++] = p; continue; }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);

@@ -21,6 +21,7 @@ internal sealed unsafe class PackedOutputLayer
     private const int Width = 32;
     private const int TileRows = 14; // the GEMM kernel's register tile: 14 x 32 outputs in 28 registers
     private const int PaddedTileMinRows = 5;
+    private const int PartsPerThread = 6;
     private const int PanelChunk = 8; // panels a tile sweeps while its micro-panel sits in L1; this chunk and the next fit L2
     private readonly float[] _panels; // panel q: (depth + 1) x Width, bias last, zero-padded past the last item
     private readonly int[] _blockStarts; // over [0, depth + 1), as the engine cuts that product
@@ -69,12 +70,18 @@ internal sealed unsafe class PackedOutputLayer
         fixed (float* a = input, c = output, packedRows = _packedRows)
         {
             nint pa = (nint)a, pc = (nint)c, pp = (nint)packedRows;
-            // Streaming the weights is memory-bound; two cores fetch twice as fast, so split the panels.
             long work = (long)rows * _depth * _outputs;
-            int parts = work < 2_000_000 ? 1 : _threads;
-            if (parts == 1) Panels(0, _panelCount, (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc);
-            else Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
-                Panels(_panelCount * part / parts, _panelCount * (part + 1) / parts, (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc));
+            if (work < 2_000_000 || _threads == 1) Panels(0, _panelCount, (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc);
+            else
+            {
+                // Several parts per thread, taken first-come: in a busy server the pool worker often
+                // joins late (its queue holds HTTP work), and with one part per thread the caller
+                // would then finish alone after its own half; with small parts it keeps taking parts
+                // until the worker arrives, and the pass never waits for a worker that has not started.
+                int parts = Math.Min(_threads * PartsPerThread, (_panelCount + PanelChunk - 1) / PanelChunk);
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = _threads }, part =>
+                    Panels(PartStart(part, parts), PartStart(part + 1, parts), (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc));
+            }
         }
     }
 
@@ -83,6 +90,13 @@ internal sealed unsafe class PackedOutputLayer
     /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
     /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
     /// </summary>
+    /// <summary>First panel of a part: whole chunks, so each part's prefetching stays inside it.</summary>
+    private int PartStart(int part, int parts)
+    {
+        int chunks = (_panelCount + PanelChunk - 1) / PanelChunk;
+        return Math.Min(_panelCount, (int)((long)chunks * part / parts) * PanelChunk);
+    }
+
     private void PackRowTiles(ReadOnlySpan<float> input, int tiles, int partialRows)
     {
         int tileLength = TileRows * Extended, needed = (tiles + (partialRows > 0 ? 1 : 0)) * tileLength;
