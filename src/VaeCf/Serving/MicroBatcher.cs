@@ -11,7 +11,8 @@ public sealed record MicroBatcherOptions
 
     /// <summary>
     /// Longest a batch waits for more requests after its first one arrived. Only spent while the
-    /// previous batch held more than one request, so a lone caller is never delayed.
+    /// previous batch held more than one request (a lone caller is never delayed), and only until
+    /// the batch holds as many requests as were recently in flight at once.
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(2);
 
@@ -28,7 +29,8 @@ public sealed record MicroBatcherOptions
 /// weights (the item-count-wide last layer dominates) are streamed from memory once per batch
 /// instead of once per request. One loop drains a queue: whatever waits when the scorer becomes
 /// free forms the next batch, topped up for at most <see cref="MicroBatcherOptions.MaxWait"/>
-/// while there is concurrent traffic. Each caller gets its own result back through its own task.
+/// while there is concurrent traffic, until it holds as many requests as recently were in flight
+/// at once. Each caller gets its own result back through its own task.
 /// </summary>
 public sealed class MicroBatcher : IAsyncDisposable
 {
