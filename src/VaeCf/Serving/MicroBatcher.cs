@@ -126,17 +126,20 @@ public sealed class MicroBatcher : IAsyncDisposable
             try
             {
                 _recommender.Complete(requests.AsSpan(0, n), results.AsSpan(0, n));
-                // Answered before the callers hear so, so a caller's next request never counts twice.
+                // Counted and answered before the callers hear so: a caller's next request never counts
+                // twice in flight, and a caller that reads the counters sees its own request.
                 Interlocked.Add(ref _inFlight, -n);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _requests, n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetResult(results[i]);
             }
             catch (Exception e)
             {
                 Interlocked.Add(ref _inFlight, -n);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _requests, n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
             }
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _requests, n);
             previousBatch = n;
             Volatile.Write(ref _lastBatch, n);
             Array.Clear(pendings, 0, n);
