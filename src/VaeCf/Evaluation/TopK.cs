@@ -31,8 +31,8 @@ public static class TopK
         k = Math.Min(k, scores.Length);
         if (k <= 0) return 0;
         if (result.Length < k) throw new ArgumentException($"The result span holds {result.Length} indices, fewer than k = {k}.", nameof(result));
+        // At least k + one vector (k <= n), so a compaction always has more than k keys to cut.
         int capacity = (int)Math.Min(4L * k + Vector512<float>.Count, (long)scores.Length + Vector512<float>.Count);
-        capacity = Math.Max(capacity, k + Vector512<float>.Count);
         ulong[]? rented = null;
         Span<ulong> keys = capacity <= StackCandidates ? stackalloc ulong[capacity] : (rented = ArrayPool<ulong>.Shared.Rent(capacity)).AsSpan(0, capacity);
         try
@@ -136,7 +136,7 @@ public static class TopK
         {
             if (++rounds > 64)
             {
-                // Pathological pivots: finish by sorting what is left (keys are distinct, so this always ends).
+                // Pathological pivots: finish by sorting what is left.
                 keys[left..(right + 1)].Sort();
                 return;
             }

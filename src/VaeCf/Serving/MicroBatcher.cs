@@ -116,8 +116,11 @@ public sealed class MicroBatcher : IAsyncDisposable
             // callers answered by the last pass are coming back now. Waiting (bounded) for that many,
             // and no more, keeps them in step: one pass per round rather than two half passes that
             // each caller waits through. The estimate is the highest of the last few rounds, so one
-            // straggler's pass does not break the step for the next round.
-            recentRounds[roundIndex] = Math.Min(max, Interlocked.Exchange(ref _peakInFlight, Volatile.Read(ref _inFlight)));
+            // straggler's pass does not break the step for the next round. (The peak restarts from 0,
+            // not from the current level, so a peak raised between a read and the reset is never
+            // lost; the requests in flight now are counted by the Max.)
+            int peak = Math.Max(Interlocked.Exchange(ref _peakInFlight, 0), Volatile.Read(ref _inFlight));
+            recentRounds[roundIndex] = Math.Min(max, peak);
             roundIndex = (roundIndex + 1) % recentRounds.Length;
             int expected = recentRounds.Max();
             if (n < expected && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, expected, first + waitTicks).ConfigureAwait(false);
@@ -126,8 +129,10 @@ public sealed class MicroBatcher : IAsyncDisposable
             try
             {
                 _recommender.Complete(requests.AsSpan(0, n), results.AsSpan(0, n));
-                // Counted and answered before the callers hear so: a caller's next request never counts
-                // twice in flight, and a caller that reads the counters sees its own request.
+                // Recorded before the callers hear back: a caller's next request must see this pass's
+                // size (or it could take the lone inline path ahead of the others), never count twice
+                // in flight, and find its own request in the counters.
+                Volatile.Write(ref _lastBatch, n);
                 Interlocked.Add(ref _inFlight, -n);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _requests, n);
@@ -135,13 +140,13 @@ public sealed class MicroBatcher : IAsyncDisposable
             }
             catch (Exception e)
             {
+                Volatile.Write(ref _lastBatch, n);
                 Interlocked.Add(ref _inFlight, -n);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _requests, n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
             }
             previousBatch = n;
-            Volatile.Write(ref _lastBatch, n);
             Array.Clear(pendings, 0, n);
             Array.Clear(requests, 0, n);
             Array.Clear(results, 0, n);
@@ -168,9 +173,10 @@ public sealed class MicroBatcher : IAsyncDisposable
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero) break;
             using var timeout = new CancellationTokenSource(remaining);
-            Task waiting = reader.WaitToReadAsync(timeout.Token).AsTask();
-            await waiting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (timeout.IsCancellationRequested) break;
+            Task<bool> waiting = reader.WaitToReadAsync(timeout.Token).AsTask();
+            await ((Task)waiting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Timed out, or the queue was completed (disposal): nothing more will come.
+            if (timeout.IsCancellationRequested || (waiting.IsCompletedSuccessfully && !waiting.Result)) break;
         }
         while (n < pendings.Length && reader.TryRead(out var late)) pendings[n++] = late;
         return n;

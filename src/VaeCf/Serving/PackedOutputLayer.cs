@@ -85,17 +85,18 @@ internal sealed unsafe class PackedOutputLayer
         }
     }
 
-    /// <summary>
-    /// Rows in the GEMM kernel's A layout: per 14-row tile, (depth + 1) x 14 with the row index
-    /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
-    /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
-    /// </summary>
-    /// <summary>First panel of a part: whole chunks, so each part's prefetching stays inside it.</summary>
+    /// <summary>First panel of a part: parts are whole chunks, the unit <see cref="WholeTiles"/> sweeps.</summary>
     private int PartStart(int part, int parts)
     {
         int chunks = (_panelCount + PanelChunk - 1) / PanelChunk;
         return Math.Min(_panelCount, (int)((long)chunks * part / parts) * PanelChunk);
     }
+
+    /// <summary>
+    /// Rows in the GEMM kernel's A layout: per 14-row tile, (depth + 1) x 14 with the row index
+    /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
+    /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
+    /// </summary>
 
     private void PackRowTiles(ReadOnlySpan<float> input, int tiles, int partialRows)
     {
@@ -181,8 +182,11 @@ internal sealed unsafe class PackedOutputLayer
         {
             int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
             float beta = blk == 0 ? 0f : 1f;
-            // Each call prefetches kc lines of the same block of the panel PanelChunk ahead, the
-            // tiles staggered over it, so the next chunk is in L2 when its first tile needs it.
+            // Each call prefetches kc lines (half a block: a block row is two lines) of the same
+            // block of the panel PanelChunk ahead, the tiles staggered over it, so with two or more
+            // tiles the next chunk is in L2 when its first tile needs it; a single tile fetches half.
+            // The panel ahead may belong to the next part (another thread): harmless, it is only a hint,
+            // and past the last panel the hint points at the current one.
             long stagger = (long)kc * Width / Math.Max(1, tiles);
             for (int t = 0; t < tiles; t++)
             {
