@@ -82,6 +82,32 @@ public class GemmTests
 
     [Theory]
     [MemberData(nameof(Levels))]
+    public void OneAndTwoRowProductsEqualTheSameRowsOfALargeProductBitForBit(SimdLevel level)
+    {
+        // One or two rows skip packing (a server scoring one user); their bits must be the packed
+        // path's, or served scores would drift from evaluation's. k = 520 and 601 span two depth blocks.
+        if (!SimdCapabilities.IsSupported(level)) return;
+        var rng = new Random(17);
+        var engine = new GemmEngine(2, level);
+        const int m = 37;
+        foreach (var (n, k) in new[] { (1, 1), (33, 17), (70, 520), (211, 601) })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (1f, 1f), (-0.7f, 0.3f) })
+        {
+            var a = Random(rng, m * k); var b = Random(rng, k * n); var c0 = Random(rng, m * n);
+            var all = (float[])c0.Clone();
+            engine.Multiply(Transpose.No, Transpose.No, m, n, k, alpha, a, k, b, n, beta, all, n);
+            foreach (int row in new[] { 0, 5, 35 })
+            foreach (int rows in new[] { 1, 2 })
+            {
+                var part = c0.AsSpan(row * n, rows * n).ToArray();
+                engine.Multiply(Transpose.No, Transpose.No, rows, n, k, alpha, a.AsSpan(row * k, rows * k), k, b, n, beta, part, n);
+                Assert.Equal(all.AsSpan(row * n, rows * n).ToArray(), part);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
     public void RepeatedCallsAndThreadCountsAreBitwiseEqual(SimdLevel level)
     {
         if (!SimdCapabilities.IsSupported(level)) return;

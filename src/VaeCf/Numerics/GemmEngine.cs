@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace VaeCf.Numerics;
 
@@ -107,6 +109,11 @@ public sealed unsafe class GemmEngine
         fixed (float* pa = a, pb = b, pc = c)
         {
             if (k == 0 || alpha == 0f) { ScaleC(pc, ldc, m, n, beta); return; }
+            if (m <= FewRows && transA == Transpose.No && transB == Transpose.No)
+            {
+                MultiplyFewRows(pa, lda, pb, ldb, pc, ldc, m, n, k, alpha, beta);
+                return;
+            }
             var plan = Plan(m, n, k);
             _nextChunk = 0;
             _job = new Job(pa, lda, pb, ldb, pc, ldc, m, n, k, alpha, beta, transA == Transpose.Yes, transB == Transpose.Yes, plan);
@@ -117,6 +124,58 @@ public sealed unsafe class GemmEngine
             }
             finally { _job = default; }
         }
+    }
+
+    /// <summary>Rows up to which a product without transposes skips packing (a server scoring one user).</summary>
+    internal const int FewRows = 2;
+
+    /// <summary>
+    /// C = alpha * A . B + beta * C for one or two rows of A, row by row, without packing: packing B
+    /// (the whole weight matrix) costs more than the product when A has a row or two. Each output is
+    /// the kernels' arithmetic exactly: per depth block (the same blocks), a chain over depth in
+    /// order started from zero (fused multiply-adds where the kernels fuse, the scalar kernel's
+    /// multiply-then-add where it does not), merged as alpha * sum or fma(c, beta, alpha * sum), beta
+    /// becoming 1 after the first block. So a row gives the same bits here as in a large product.
+    /// </summary>
+    private void MultiplyFewRows(float* a, int lda, float* b, int ldb, float* c, int ldc, int m, int n, int k, float alpha, float beta)
+    {
+        int kBlocks = (k + _kcMax - 1) / _kcMax;
+        float* sum = _workspaces[0].EnsureB(n + 16);
+        for (int i = 0; i < m; i++)
+        {
+            float* aRow = a + (nint)i * lda, cRow = c + (nint)i * ldc;
+            for (int kb = 0; kb < kBlocks; kb++)
+            {
+                int p0 = (int)((long)k * kb / kBlocks), p1 = (int)((long)k * (kb + 1) / kBlocks);
+                new Span<float>(sum, n).Clear();
+                for (int p = p0; p < p1; p++) AccumulateRow(aRow[p], b + (nint)p * ldb, sum, n);
+                float blockBeta = kb == 0 ? beta : 1f;
+                for (int j = 0; j < n; j++)
+                    cRow[j] = blockBeta == 0f ? alpha * sum[j] : MathF.FusedMultiplyAdd(cRow[j], blockBeta, alpha * sum[j]);
+            }
+        }
+    }
+
+    /// <summary>sum[j] = chain step of a * b[j] onto sum[j], fused or not as the chosen SIMD level's kernel does it.</summary>
+    private void AccumulateRow(float a, float* b, float* sum, int n)
+    {
+        int j = 0;
+        if (Simd == SimdLevel.Vector512)
+        {
+            var va = Vector512.Create(a);
+            for (; j + 16 <= n; j += 16) Avx512F.FusedMultiplyAdd(va, Vector512.Load(b + j), Vector512.Load(sum + j)).Store(sum + j);
+        }
+        else if (Simd == SimdLevel.Vector256)
+        {
+            var va = Vector256.Create(a);
+            for (; j + 8 <= n; j += 8) Fma.MultiplyAdd(va, Vector256.Load(b + j), Vector256.Load(sum + j)).Store(sum + j);
+        }
+        else
+        {
+            for (; j < n; j++) sum[j] += a * b[j];
+            return;
+        }
+        for (; j < n; j++) sum[j] = MathF.FusedMultiplyAdd(a, b[j], sum[j]);
     }
 
     private static void ScaleC(float* c, nint ldc, int m, int n, float beta)
