@@ -25,8 +25,8 @@ run() {  # $1 = label, rest = serve flags
   local server=$!
   trap 'kill $server 2>/dev/null || true' RETURN
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
-  # Warm-up: JIT tiers and GEMM buffers, not measured.
-  wrk -t1 -c16 -d3s -s bench/http/recommend.lua "http://127.0.0.1:$PORT" >/dev/null
+  # Warm-up: JIT tiers (several seconds with dynamic PGO) and GEMM buffers, not measured.
+  wrk -t2 -c16 -d10s -s bench/http/recommend.lua "http://127.0.0.1:$PORT" >/dev/null
   for c in ${CONNS:-1 16 64}; do
     local threads=$(( c < 2 ? 1 : 2 ))
     local before; before=$(counters)
