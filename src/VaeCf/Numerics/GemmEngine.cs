@@ -17,7 +17,8 @@ namespace VaeCf.Numerics;
 /// one FMA chain over k in kc blocks that depend only on k, computed by a single thread, so
 /// results are bitwise reproducible and do not depend on the thread count or on which thread took
 /// which band (only on the SIMD level). beta == 0 overwrites C, so NaNs already in C do not
-/// propagate; alpha == 0 or k == 0 reads neither A nor B.
+/// propagate; alpha == 0 or k == 0 reads neither A nor B. Products of one or two rows without
+/// transposes skip packing and compute the same sums row by row (a server scoring one user).
 /// </para>
 /// <para>
 /// An instance owns per-thread packing buffers that grow to the largest call and are reused, so a
