@@ -150,9 +150,7 @@ public sealed unsafe class GemmEngine
                 int p0 = (int)((long)k * kb / kBlocks), p1 = (int)((long)k * (kb + 1) / kBlocks);
                 new Span<float>(sum, n).Clear();
                 for (int p = p0; p < p1; p++) AccumulateRow(aRow[p], b + (nint)p * ldb, sum, n);
-                float blockBeta = kb == 0 ? beta : 1f;
-                for (int j = 0; j < n; j++)
-                    cRow[j] = blockBeta == 0f ? alpha * sum[j] : MathF.FusedMultiplyAdd(cRow[j], blockBeta, alpha * sum[j]);
+                MergeTile(sum, n, cRow, ldc, 1, n, alpha, kb == 0 ? beta : 1f);
             }
         }
     }

@@ -129,21 +129,12 @@ public sealed class MicroBatcher : IAsyncDisposable
             try
             {
                 _recommender.Complete(requests.AsSpan(0, n), results.AsSpan(0, n));
-                // Recorded before the callers hear back: a caller's next request must see this pass's
-                // size (or it could take the lone inline path ahead of the others), never count twice
-                // in flight, and find its own request in the counters.
-                Volatile.Write(ref _lastBatch, n);
-                Interlocked.Add(ref _inFlight, -n);
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _requests, n);
+                RecordPass(n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetResult(results[i]);
             }
             catch (Exception e)
             {
-                Volatile.Write(ref _lastBatch, n);
-                Interlocked.Add(ref _inFlight, -n);
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _requests, n);
+                RecordPass(n);
                 for (int i = 0; i < n; i++) pendings[i].TrySetException(e);
             }
             previousBatch = n;
@@ -151,6 +142,19 @@ public sealed class MicroBatcher : IAsyncDisposable
             Array.Clear(requests, 0, n);
             Array.Clear(results, 0, n);
         }
+    }
+
+    /// <summary>
+    /// Called before a pass's callers hear back: a caller's next request must see this pass's size
+    /// (or it could take the lone inline path ahead of the others), never count twice in flight,
+    /// and find its own request in the counters.
+    /// </summary>
+    private void RecordPass(int n)
+    {
+        Volatile.Write(ref _lastBatch, n);
+        Interlocked.Add(ref _inFlight, -n);
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _requests, n);
     }
 
     private void RaisePeak(int inFlight)

@@ -97,7 +97,6 @@ internal sealed unsafe class PackedOutputLayer
     /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
     /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
     /// </summary>
-
     private void PackRowTiles(ReadOnlySpan<float> input, int tiles, int partialRows)
     {
         int tileLength = TileRows * Extended, needed = (tiles + (partialRows > 0 ? 1 : 0)) * tileLength;
@@ -142,10 +141,9 @@ internal sealed unsafe class PackedOutputLayer
                 {
                     float* b = panels + (long)p * Extended * Width;
                     int col = p * Width, valid = Math.Min(Width, _outputs - col);
-                    int r = 0;
                     // Tiles the direct pass did not write: all of them on the partial last panel, then the padded one.
                     for (int t = p < directEnd ? tiles : 0; t < tiles; t++) ScratchTile(packedRows, t, TileRows, b, c + col, valid, scratch);
-                    r = tiles * TileRows;
+                    int r = tiles * TileRows;
                     if (partialRows > 0)
                     {
                         ScratchTile(packedRows, tiles, partialRows, b, c + col, valid, scratch);
@@ -154,12 +152,12 @@ internal sealed unsafe class PackedOutputLayer
                     for (; r + 4 <= rows; r += 4)
                     {
                         Rows4(a + (long)r * _depth, b, scratch);
-                        for (int i = 0; i < 4; i++) new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(r + i) * _outputs + col, valid));
+                        StoreRows(scratch, 4, c + (long)r * _outputs + col, valid);
                     }
                     for (; r < rows; r++)
                     {
                         Row1(a + (long)r * _depth, b, scratch);
-                        new ReadOnlySpan<float>(scratch, valid).CopyTo(new Span<float>(c + (long)r * _outputs + col, valid));
+                        StoreRows(scratch, 1, c + (long)r * _outputs + col, valid);
                     }
                 }
                 q = chunkEnd;
@@ -215,8 +213,14 @@ internal sealed unsafe class PackedOutputLayer
             int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
             GemmKernels.Avx512_14x32(micro + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
         }
-        for (int i = 0; i < rowsHere; i++)
-            new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)(t * TileRows + i) * _outputs, valid));
+        StoreRows(scratch, rowsHere, c + (long)t * TileRows * _outputs, valid);
+    }
+
+    /// <summary>The first <paramref name="valid"/> columns of <paramref name="count"/> scratch rows into consecutive output rows.</summary>
+    private void StoreRows(float* scratch, int count, float* c, int valid)
+    {
+        for (int i = 0; i < count; i++)
+            new ReadOnlySpan<float>(scratch + i * Width, valid).CopyTo(new Span<float>(c + (long)i * _outputs, valid));
     }
 
     // The narrow paths below read rows of the unpacked input (depth wide, no ones column): a block
