@@ -54,14 +54,11 @@ public class CholeskyTests
         return inv;
     }
 
+    // Matrix sizes and block sizes: one block, several, a ragged last block, blocks smaller than a GEMM tile.
+    public static TheoryData<int, int> Sizes() => new() { { 1, 256 }, { 5, 256 }, { 17, 256 }, { 17, 4 }, { 300, 256 }, { 600, 256 }, { 130, 32 } };
+
     [Theory]
-    [InlineData(1, 256)]
-    [InlineData(5, 256)]
-    [InlineData(17, 256)]
-    [InlineData(17, 4)]
-    [InlineData(300, 256)]
-    [InlineData(600, 256)]
-    [InlineData(130, 32)]
+    [MemberData(nameof(Sizes))]
     public void FactorReproducesTheMatrix(int n, int blockSize)
     {
         double[] a = RandomSpd(n, seed: n);
@@ -80,13 +77,7 @@ public class CholeskyTests
     }
 
     [Theory]
-    [InlineData(1, 256)]
-    [InlineData(5, 256)]
-    [InlineData(17, 256)]
-    [InlineData(17, 4)]
-    [InlineData(300, 256)]
-    [InlineData(600, 256)]
-    [InlineData(130, 32)]
+    [MemberData(nameof(Sizes))]
     public void InverseTimesMatrixIsIdentityAndMatchesDirectSolve(int n, int blockSize)
     {
         double[] a = RandomSpd(n, seed: 1000 + n);

@@ -200,52 +200,38 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
     [InlineData(19, 24)]  // a tile and a zero-padded 5-row tile
     [InlineData(33, 400)] // two tiles, a padded tile, and two depth blocks (the engine's largest block is 384)
     [InlineData(64, 400)] // the server's default micro-batch
-    public void PackedOutputLayerMatchesTheNetworkForRaggedShapes(int rows, int hidden)
-    {
+    public void PackedOutputLayerMatchesTheNetworkForRaggedShapes(int rows, int hidden) =>
         // 75 items: two whole panels and a partial last one.
-        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 75, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
-        network.Initialize(5);
-        var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 75).Select(i => $"m{i}").ToArray() };
-        var recommender = new Recommender(network, manifest);
-        var histories = SyntheticClicks.Generate(rows, 75, meanClicksPerUser: 6, seed: 9);
-        var expected = new float[rows * 75];
-        network.Score(histories, 0, rows, expected);
-        var requests = Enumerable.Range(0, rows)
-            .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 75) { ExcludeHistory = false })
-            .ToArray();
-        var results = recommender.RecommendBatch(requests);
-        for (int r = 0; r < rows; r++)
-        {
-            Assert.Equal(75, results[r].Items.Count);
-            foreach (var item in results[r].Items)
-                Assert.Equal(expected[r * 75 + int.Parse(item.Id[1..])], item.Score);
-        }
-    }
+        AssertServedScoresEqualTheNetwork(items: 75, hidden, rows, meanClicks: 6, networkSeed: 5, dataSeed: 9);
 
     [Theory]
     [InlineData(1, 40)]
     [InlineData(3, 40)]
     [InlineData(1, 400)] // two depth blocks, the bias in the second
     [InlineData(3, 400)]
-    public void PackedOutputLayerMatchesTheNetworkForFewRowsOverManyPanels(int rows, int hidden)
-    {
+    public void PackedOutputLayerMatchesTheNetworkForFewRowsOverManyPanels(int rows, int hidden) =>
         // 300 items: two four-panel groups, then single panels and a partial last one (the few-row path).
-        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = 300, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
-        network.Initialize(7);
-        var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, 300).Select(i => $"m{i}").ToArray() };
+        AssertServedScoresEqualTheNetwork(items: 300, hidden, rows, meanClicks: 12, networkSeed: 7, dataSeed: 3);
+
+    /// <summary>Every item's served score for each of <paramref name="rows"/> histories equals the network's own scoring, bit for bit.</summary>
+    private static void AssertServedScoresEqualTheNetwork(int items, int hidden, int rows, int meanClicks, int networkSeed, int dataSeed)
+    {
+        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = items, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
+        network.Initialize(networkSeed);
+        var manifest = new Persistence.ModelManifest { Model = "mult-vae", Items = Enumerable.Range(0, items).Select(i => $"m{i}").ToArray() };
         var recommender = new Recommender(network, manifest);
-        var histories = SyntheticClicks.Generate(rows, 300, meanClicksPerUser: 12, seed: 3);
-        var expected = new float[rows * 300];
+        var histories = SyntheticClicks.Generate(rows, items, meanClicksPerUser: meanClicks, seed: dataSeed);
+        var expected = new float[rows * items];
         network.Score(histories, 0, rows, expected);
         var requests = Enumerable.Range(0, rows)
-            .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), 300) { ExcludeHistory = false })
+            .Select(r => new RecommendationRequest(histories.RowIndices(r).ToArray().Select(c => $"m{c}").ToArray(), items) { ExcludeHistory = false })
             .ToArray();
         var results = recommender.RecommendBatch(requests);
         for (int r = 0; r < rows; r++)
         {
-            Assert.Equal(300, results[r].Items.Count);
+            Assert.Equal(items, results[r].Items.Count);
             foreach (var item in results[r].Items)
-                Assert.Equal(expected[r * 300 + int.Parse(item.Id[1..])], item.Score);
+                Assert.Equal(expected[r * items + int.Parse(item.Id[1..])], item.Score);
         }
     }
 }
