@@ -239,3 +239,29 @@ public class HttpTests(HttpServerFixture server) : IClassFixture<HttpServerFixtu
         }
     }
 }
+
+public class RecommendationJsonTests
+{
+    [Fact]
+    public void HandWrittenAnswerIsTheSerializersJson()
+    {
+        // Titles present and absent, text that must be escaped, non-finite and tiny scores, unknown IDs.
+        var result = new RecommendationResult(
+        [
+            new RecommendedItem("260", 3.25f, "Star Wars: Episode IV \"A New Hope\" (1977)"),
+            new RecommendedItem("é-1", 1.1754944E-38f, null),
+            new RecommendedItem("7", float.PositiveInfinity, "Amélie <b>"),
+            new RecommendedItem("8", -0.008947853f, null),
+        ], ["nope", "x\ty"]);
+        Assert.Equal(JsonSerializer.Serialize(result, ServingJson.Default.RecommendationResult), Serialize(result));
+        var empty = new RecommendationResult([], []);
+        Assert.Equal(JsonSerializer.Serialize(empty, ServingJson.Default.RecommendationResult), Serialize(empty));
+    }
+
+    private static string Serialize(RecommendationResult result)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) RecommendationJsonResult.Write(writer, result);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -66,7 +66,7 @@ public static class RecommendationServer
             if (problem is not null) return problem;
             if (ToRequest(body!, limits, "", out var request) is { } invalid) return BadRequest(invalid);
             var model = slot.Current;
-            try { return Results.Json(await model.RecommendAsync(request!), ServingJson.Default.RecommendationResult); }
+            try { return new RecommendationJsonResult(await model.RecommendAsync(request!)); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
         .WithSummary("Top-k items for one history of original item IDs (micro-batched with concurrent requests).")
