@@ -28,6 +28,9 @@ public sealed class Recommender
     private float[] _scores = [];
     // Packed on first use: a copy of the output weights (48 MB for ML-20M) only a server needs.
     private readonly Lazy<PackedOutputLayer?> _packedOutput;
+    // Built with the packed layer: an 8-bit copy (12 MB for ML-20M) plus an item-major fp32 one (48 MB) for exact rescoring.
+    private readonly Lazy<ScreenedOutputLayer?> _screenedOutput;
+    private float[] _hidden = []; // a pass's output-layer inputs, read by the parallel selections
 
     public IScorer Scorer { get; }
     public ModelManifest Manifest { get; }
@@ -46,6 +49,8 @@ public sealed class Recommender
         Manifest = manifest;
         Metadata = metadata;
         _packedOutput = new Lazy<PackedOutputLayer?>(() => scorer is AutoencoderNetwork network ? PackedOutputLayer.TryCreate(network) : null);
+        _screenedOutput = new Lazy<ScreenedOutputLayer?>(() =>
+            scorer is AutoencoderNetwork network && _packedOutput.Value is not null ? ScreenedOutputLayer.TryCreate(network) : null);
         _indexOf = new Dictionary<string, int>(manifest.Items.Length, StringComparer.Ordinal);
         for (int i = 0; i < manifest.Items.Length; i++)
             if (!_indexOf.TryAdd(manifest.Items[i], i))
@@ -158,6 +163,7 @@ public sealed class Recommender
             {
                 int rows = Math.Min(ScoreChunkRows, batch.Length - start);
                 var chunk = batch.Slice(start, rows);
+                if (TryScreened(chunk, results.Slice(start, rows))) continue;
                 ScoreRows(BuildHistories(chunk), rows);
                 SelectAll(chunk, results.Slice(start, rows));
             }
@@ -192,6 +198,54 @@ public sealed class Recommender
             else network.Score(_workspace, histories, 0, rows, output);
         }
         else Scorer.Score(histories, 0, rows, output);
+    }
+
+    /// <summary>
+    /// Answers a chunk through the screened output layer (exact top k without every item's exact
+    /// score) when the model has one and every k in the chunk is small enough for it to pay; false
+    /// leaves the chunk to full scoring. Rows the screen cannot answer are scored in full here.
+    /// Caller holds the gate.
+    /// </summary>
+    private bool TryScreened(ReadOnlySpan<PreparedRequest> chunk, Span<RecommendationResult> results)
+    {
+        if (Scorer is not AutoencoderNetwork network || _screenedOutput.Value is not { } screened) return false;
+        foreach (var request in chunk) if (!screened.Suits(chunk.Length, Math.Min(request.K, ItemCount))) return false;
+        int rows = chunk.Length;
+        _workspace ??= network.CreateWorkspace(ScoreChunkRows);
+        network.ForwardHidden(_workspace, BuildHistories(chunk), _workspace.RowRange(0, rows));
+        var input = network.OutputLayerInput(_workspace, rows);
+        if (_hidden.Length < input.Length) _hidden = new float[ScoreChunkRows * (input.Length / rows)];
+        input.CopyTo(_hidden);
+        screened.Screen(input, rows);
+        int depth = input.Length / rows;
+        var requests = chunk.ToArray();
+        var answers = new RecommendationResult?[rows];
+        var hidden = _hidden;
+        if (rows == 1 || Environment.ProcessorCount == 1)
+            for (int r = 0; r < rows; r++) answers[r] = SelectScreened(screened, requests[r], hidden.AsSpan(r * depth, depth), r);
+        else Parallel.For(0, rows, r => answers[r] = SelectScreened(screened, requests[r], hidden.AsSpan(r * depth, depth), r));
+        for (int r = 0; r < rows; r++)
+        {
+            if (answers[r] is { } answer) { results[r] = answer; continue; }
+            // Not screenable (non-finite input, too few items left, loose bounds): this row in full.
+            if (_scores.Length < ItemCount) _scores = new float[ItemCount];
+            _packedOutput.Value!.Forward(hidden.AsSpan(r * depth, depth), 1, _scores.AsSpan(0, ItemCount));
+            results[r] = Select(requests[r], 0);
+        }
+        return true;
+    }
+
+    private RecommendationResult? SelectScreened(ScreenedOutputLayer screened, in PreparedRequest request, ReadOnlySpan<float> hidden, int row)
+    {
+        int k = Math.Min(request.K, ItemCount);
+        var top = new int[k];
+        var scores = new float[k];
+        int found = screened.SelectTop(row, hidden, k, request.ExcludeHistory ? request.History : [], request.Excluded, top, scores, out _);
+        if (found < 0) return null;
+        var items = new RecommendedItem[found];
+        var ids = Manifest.Items;
+        for (int i = 0; i < found; i++) items[i] = new RecommendedItem(ids[top[i]], scores[i], _titles?[top[i]]);
+        return new RecommendationResult(items, request.Unknown);
     }
 
     /// <summary>Top-k for every scored row; rows are independent, so a micro-batch's selections run on all cores after its forward pass.</summary>
