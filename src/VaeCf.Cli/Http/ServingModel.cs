@@ -12,6 +12,8 @@ public sealed class ServingModel : IAsyncDisposable
     public ServingModel(Recommender recommender, MicroBatcherOptions? batching)
     {
         Recommender = recommender;
+        // Before the model takes requests (at start, or before a reload swaps it in), not on the first one.
+        recommender.PrepareForServing();
         Batcher = batching is null ? null : new MicroBatcher(recommender, batching);
     }
 

@@ -72,6 +72,17 @@ public sealed class Recommender
         return new Recommender(scorer, manifest, metadata) { Source = Path.GetFullPath(directory) };
     }
 
+    /// <summary>
+    /// Builds the serving copies of the output layer (pre-packed fp32 panels, the 8-bit screen and
+    /// its item-major rescoring copy) now instead of on the first request, which would otherwise
+    /// wait for them (about 0.3 s at ML-20M size). A server calls this before taking traffic.
+    /// </summary>
+    public void PrepareForServing()
+    {
+        _ = _packedOutput.Value;
+        _ = _screenedOutput.Value;
+    }
+
     /// <summary>The model's column for an original item ID.</summary>
     public bool TryGetIndex(string itemId, out int index) => _indexOf.TryGetValue(itemId, out index);
 

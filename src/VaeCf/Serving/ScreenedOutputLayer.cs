@@ -70,31 +70,40 @@ internal sealed unsafe class ScreenedOutputLayer
         _absoluteSum = new double[items];
         _bias = new double[items];
         _biasSingle = bias[..items].ToArray();
-        for (int j = 0; j < items; j++)
+        // Row-major passes over W (depth x items): per-item scales first, then codes and sums.
+        var max = new double[items];
+        for (int p = 0; p < depth; p++)
         {
-            double max = 0;
-            for (int p = 0; p < depth; p++) max = Math.Max(max, Math.Abs((double)weight[p * items + j]));
-            double scale = max > 0 ? max / 127 : 1;
-            double sum = 0, residual = 0, squares = 0, absolute = 0;
-            int panel = j / Width, lane = j % Width;
-            for (int p = 0; p < depth; p++)
+            var row = weight.Slice(p * items, items);
+            for (int j = 0; j < items; j++) max[j] = Math.Max(max[j], Math.Abs((double)row[j]));
+        }
+        for (int j = 0; j < items; j++) _scale[j] = max[j] > 0 ? max[j] / 127 : 1;
+        var residual = new double[items];
+        var squares = new double[items];
+        for (int p = 0; p < depth; p++)
+        {
+            var row = weight.Slice(p * items, items);
+            long groupOffset = (long)(p / Group) * Width * Group + p % Group;
+            for (int j = 0; j < items; j++)
             {
-                double w = weight[p * items + j];
+                double w = row[j], scale = _scale[j];
                 int q = (int)Math.Clamp(Math.Round(w / scale), -127, 127);
-                _panels[((long)(panel * _groups + p / Group) * Width + lane) * Group + p % Group] = (sbyte)q;
+                _panels[(long)(j / Width) * _groups * Width * Group + groupOffset + (j % Width) * Group] = (sbyte)q;
                 _transposed[(long)j * depth + p] = (float)w;
                 double r = w - scale * q;
-                sum += q;
-                residual += r * r;
-                squares += w * w;
-                absolute += Math.Abs(w);
+                _columnSum[j] += q;
+                residual[j] += r * r;
+                squares[j] += w * w;
+                _absoluteSum[j] += Math.Abs(w);
             }
-            _scale[j] = scale;
-            _columnSum[j] = sum;
-            // Square roots rounded up a little: the bounds must hold, not just nearly.
-            _residualNorm[j] = Math.Sqrt(residual) * (1 + 1e-12) + 1e-14 * max * Math.Sqrt(depth); // + the rounding of s·q
-            _weightNorm[j] = Math.Sqrt(squares) * (1 + 1e-12);
-            _absoluteSum[j] = absolute * (1 + 1e-12);
+        }
+        for (int j = 0; j < items; j++)
+        {
+            // Square roots and sums rounded up a little: the bounds must hold, not just nearly; the
+            // residual's absolute term covers the rounding of s·q.
+            _residualNorm[j] = Math.Sqrt(residual[j]) * (1 + 1e-12) + 1e-14 * max[j] * Math.Sqrt(depth);
+            _weightNorm[j] = Math.Sqrt(squares[j]) * (1 + 1e-12);
+            _absoluteSum[j] *= 1 + 1e-12;
             _bias[j] = bias[j];
         }
         int blocks = (depth + 1 + depthBlock - 1) / depthBlock;
