@@ -213,56 +213,6 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         // 300 items: two four-panel groups, then single panels and a partial last one (the few-row path).
         AssertServedScoresEqualTheNetwork(items: 300, hidden, rows, meanClicks: 12, networkSeed: 7, dataSeed: 3);
 
-    [Theory]
-    [InlineData(14, 400)] // one whole tile, two depth blocks
-    [InlineData(15, 40)]  // a tile and a one-row padded tile
-    [InlineData(33, 400)]
-    [InlineData(64, 40)]
-    public void StallTolerantPassesMatchTheNetwork(int rows, int hidden)
-    {
-        // 3,000 items: 94 panels in twelve parts.
-        var (network, hiddenRows, expected) = OutputLayerCase(items: 3000, hidden, rows, seed: rows);
-        var layer = PackedOutputLayer.TryCreate(network);
-        if (layer is null) return; // no AVX-512: serving scores through the network itself
-        var output = new float[rows * 3000];
-        layer.Forward(hiddenRows, rows, output);
-        Assert.Equal(expected, output);
-    }
-
-    [Fact]
-    public void APartWhoseThreadStallsIsComputedByAnotherWithTheSameResult()
-    {
-        var (network, hiddenRows, expected) = OutputLayerCase(items: 3000, hidden: 64, rows: 28, seed: 4);
-        var layer = PackedOutputLayer.TryCreate(network);
-        if (layer is null) return;
-        int stalled = 0;
-        // The first thread to take part 5 stops for 200 ms, as a vCPU taken away by the hypervisor.
-        layer.BeforePart = part => { if (part == 5 && Interlocked.Exchange(ref stalled, 1) == 0) Thread.Sleep(200); };
-        // The helper is a pool work item; under the test runner the pool's threads may all be busy.
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 8), io);
-        for (int pass = 0; pass < 3; pass++)
-        {
-            var output = new float[28 * 3000];
-            layer.Forward(hiddenRows, 28, output);
-            Assert.Equal(expected, output);
-        }
-        Assert.True(layer.Retakes >= 1); // others too, where the VM or the JIT held a part as long
-    }
-
-    /// <summary>An untrained network's output-layer inputs for random histories, and the network's own scores for them.</summary>
-    private static (Model.AutoencoderNetwork Network, float[] Hidden, float[] Scores) OutputLayerCase(int items, int hidden, int rows, int seed)
-    {
-        var network = new Model.AutoencoderNetwork(new Model.ModelConfig { ItemCount = items, PDims = [8, hidden] }, new Numerics.GemmEngine(2));
-        network.Initialize(seed);
-        var histories = SyntheticClicks.Generate(rows, items, meanClicksPerUser: 10, seed: seed + 1);
-        var ws = network.CreateWorkspace(rows);
-        network.ForwardHidden(ws, histories, ws.RowRange(0, rows));
-        var scores = new float[rows * items];
-        network.Score(histories, 0, rows, scores);
-        return (network, network.OutputLayerInput(ws, rows).ToArray(), scores);
-    }
-
     /// <summary>Every item's served score for each of <paramref name="rows"/> histories equals the network's own scoring, bit for bit.</summary>
     private static void AssertServedScoresEqualTheNetwork(int items, int hidden, int rows, int meanClicks, int networkSeed, int dataSeed)
     {

@@ -27,14 +27,6 @@ internal sealed unsafe class PackedOutputLayer
     private readonly int[] _blockStarts; // over [0, depth + 1), as the engine cuts that product
     private readonly int _depth, _outputs, _panelCount, _threads;
     private float[] _packedRows = []; // grows to the largest batch; Forward has one caller at a time
-    private readonly Stack<float[]> _partBuffers = new(); // threads' private outputs in stall-tolerant passes
-    private int _retakes;
-
-    /// <summary>Parts computed again because their first thread held them too long (stall-tolerant passes).</summary>
-    internal int Retakes => Volatile.Read(ref _retakes);
-
-    /// <summary>Tests: runs before a thread computes a part of a stall-tolerant pass, to stall it.</summary>
-    internal Action<int>? BeforePart { get; set; }
 
     private int Extended => _depth + 1;
 
@@ -71,11 +63,6 @@ internal sealed unsafe class PackedOutputLayer
     public void Forward(ReadOnlySpan<float> input, int rows, Span<float> output)
     {
         if (input.Length < rows * _depth || output.Length < rows * _outputs) throw new ArgumentException("Buffers too small for the batch.");
-        if (rows >= TileRows && _threads > 1 && (long)rows * _depth * _outputs >= 2_000_000)
-        {
-            ForwardStallTolerant(input, rows, output);
-            return;
-        }
         // Whole 14-row tiles run the GEMM kernel; a remainder of 5 or more rows too, zero-padded to
         // a whole tile (idle rows there cost less than the narrower kernels' lower FMA throughput).
         int tiles = rows / TileRows, partialRows = rows % TileRows >= PaddedTileMinRows ? rows % TileRows : 0;
@@ -95,150 +82,6 @@ internal sealed unsafe class PackedOutputLayer
                 Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = _threads }, part =>
                     Panels(PartStart(part, parts), PartStart(part + 1, parts), (float*)pa, (float*)pp, tiles, partialRows, rows, (float*)pc));
             }
-        }
-    }
-
-    /// <summary>
-    /// A batch's product on all threads, finished even when one of them stops for milliseconds.
-    /// On a virtual machine a vCPU is taken away for 2 to 5 ms many times a second (measured
-    /// on the dev VM: 13 to 18 times a second per vCPU, about 5% of its time); a thread
-    /// stopped in the middle of a part used to hold the whole pass until it resumed, which set the
-    /// serving latency's tail. Here parts are taken first-come, and once none is left a thread
-    /// that would otherwise wait computes again a part another thread has held for longer than
-    /// parts take. Each thread computes into its own buffer, and the first to finish a part copies
-    /// it into the output, so a late or duplicate computation never writes there.
-    /// </summary>
-    private void ForwardStallTolerant(ReadOnlySpan<float> input, int rows, Span<float> output)
-    {
-        // Every row in tiles (the last zero-padded, however few its rows): parts then read only the
-        // packed rows, which the pass keeps alive for a thread that finishes after the call returns.
-        int tiles = rows / TileRows, partialRows = rows % TileRows;
-        PackRowTiles(input, tiles, partialRows);
-        int parts = Math.Min(Math.Min(_threads * PartsPerThread, 64), (_panelCount + PanelChunk - 1) / PanelChunk);
-        fixed (float* c = output)
-        {
-            var pass = new TolerantPass(this, _packedRows, tiles, partialRows, rows, parts, (nint)c);
-            for (int w = 1; w < _threads; w++) ThreadPool.UnsafeQueueUserWorkItem(static p => p.Help(), pass, preferLocal: false);
-            // Parts are copied into the output under the pass's lock, which the caller closes on its
-            // way out: nothing writes the output once this returns.
-            pass.Lead();
-        }
-    }
-
-    private float[] RentPartBuffer(int length)
-    {
-        lock (_partBuffers)
-        {
-            while (_partBuffers.Count > 0)
-            {
-                var buffer = _partBuffers.Pop();
-                if (buffer.Length >= length) return buffer;
-            }
-        }
-        return GC.AllocateUninitializedArray<float>(length, pinned: true);
-    }
-
-    private void ReturnPartBuffer(float[] buffer)
-    {
-        lock (_partBuffers) _partBuffers.Push(buffer);
-    }
-
-    /// <summary>One stall-tolerant pass: which parts are free, held or committed, and what they read.</summary>
-    private sealed class TolerantPass(PackedOutputLayer layer, float[] packedRows, int tiles, int partialRows, int rows, int parts, nint output)
-    {
-        private const int Free = 0, Held = 1, Committed = 2;
-        private readonly int[] _state = new int[parts];
-        private readonly long[] _heldSince = new long[parts];
-        private readonly int[] _retaken = new int[parts];
-        private int _next, _committed;
-        private long _committedTicks; // written under the lock, read racily as an estimate
-        private bool _closed;
-        public Exception? Failure;
-
-        /// <summary>The caller's share: returns once every part is in the output, and closes the pass to late writers.</summary>
-        public void Lead()
-        {
-            try { Participate(); }
-            finally { lock (this) _closed = true; }
-            if (Failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        }
-
-        /// <summary>A pool thread's share; it may run after the pass is over, and then finds nothing to do.</summary>
-        public void Help()
-        {
-            try { Participate(); }
-            catch (Exception e) { Failure ??= e; } // its held part falls overdue and the caller computes it
-        }
-
-        private void Participate()
-        {
-            float[]? buffer = null;
-            ulong mine = 0;
-            var spinner = new SpinWait();
-            try
-            {
-                while (Volatile.Read(ref _committed) < parts && !Volatile.Read(ref _closed))
-                {
-                    int part = Interlocked.Increment(ref _next) - 1;
-                    if (part < parts)
-                    {
-                        Volatile.Write(ref _heldSince[part], System.Diagnostics.Stopwatch.GetTimestamp());
-                        Volatile.Write(ref _state[part], Held);
-                    }
-                    else if ((part = Overdue(mine)) < 0)
-                    {
-                        // The parts left are held by running threads, which finish them soon.
-                        spinner.SpinOnce(sleep1Threshold: -1);
-                        continue;
-                    }
-                    mine |= 1UL << part;
-                    buffer ??= layer.RentPartBuffer(rows * layer._outputs);
-                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                    Compute(part, buffer);
-                    lock (this)
-                    {
-                        if (_closed || _state[part] != Held) continue;
-                        Commit(part, buffer);
-                        _state[part] = Committed;
-                        _committedTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-                        Volatile.Write(ref _committed, _committed + 1);
-                    }
-                }
-            }
-            finally { if (buffer is not null) layer.ReturnPartBuffer(buffer); }
-        }
-
-        /// <summary>A part held by another thread for more than twice the mean part time, not computed here and not retaken yet; -1 if none.</summary>
-        private int Overdue(ulong mine)
-        {
-            int committed = Volatile.Read(ref _committed);
-            if (committed == 0) return -1;
-            long limit = 2 * Volatile.Read(ref _committedTicks) / committed, now = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (int part = 0; part < parts; part++)
-            {
-                if ((mine & (1UL << part)) != 0 || Volatile.Read(ref _state[part]) != Held) continue;
-                if (now - Volatile.Read(ref _heldSince[part]) > limit && Interlocked.CompareExchange(ref _retaken[part], 1, 0) == 0)
-                {
-                    Interlocked.Increment(ref layer._retakes);
-                    return part;
-                }
-            }
-            return -1;
-        }
-
-        private void Compute(int part, float[] buffer)
-        {
-            layer.BeforePart?.Invoke(part);
-            fixed (float* c = buffer, packed = packedRows)
-                layer.Panels(layer.PartStart(part, parts), layer.PartStart(part + 1, parts), null, packed, tiles, partialRows, rows, c);
-        }
-
-        private void Commit(int part, float[] buffer)
-        {
-            int outputs = layer._outputs;
-            int start = layer.PartStart(part, parts) * Width, end = Math.Min(outputs, layer.PartStart(part + 1, parts) * Width);
-            for (int r = 0; r < rows; r++)
-                buffer.AsSpan(r * outputs + start, end - start).CopyTo(new Span<float>((float*)output + (long)r * outputs + start, end - start));
         }
     }
 
