@@ -134,6 +134,32 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         Assert.True(batcher.Batches <= 80, $"{batcher.Batches} passes for 20 rounds of 8 callers: not in step.");
     }
 
+    [Fact]
+    public async Task ARoundArrivingOverLongerThanTheWaitStillFormsOnePass()
+    {
+        // 8 closed-loop callers; after each answer, caller i waits 3i ms before its next request, so
+        // a round arrives over 21 ms in steps of 3 ms. The wait (10 ms) restarts with each arrival,
+        // so the round is one pass; a bound counted from the first arrival would cut every round
+        // into two passes, 40 for 20 rounds.
+        var fast = model.NewRecommender();
+        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(20)), fast.Manifest);
+        await using var batcher = new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = TimeSpan.FromMilliseconds(10) });
+        var callers = Enumerable.Range(0, 8).Select(caller => new Thread(() =>
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                Thread.Sleep(3 * caller);
+                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * 20 + round) % 150), 10)).GetAwaiter().GetResult();
+            }
+        })).ToList();
+        callers.ForEach(t => t.Start());
+        callers.ForEach(t => t.Join());
+        await Task.CompletedTask;
+        Assert.Equal(160, batcher.Requests);
+        // A few rounds may split while the callers fall into step, or when the machine stalls a caller.
+        Assert.True(batcher.Batches <= 28, $"{batcher.Batches} passes for 20 rounds of 8 staggered callers.");
+    }
+
     private sealed class SlowScorer(Model.IScorer inner, TimeSpan delay) : Model.IScorer
     {
         public int ItemCount => inner.ItemCount;

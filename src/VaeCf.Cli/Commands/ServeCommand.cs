@@ -33,7 +33,7 @@ public sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public int MaxBatch { get; init; } = 64;
 
         [CommandOption("--max-wait-ms <MS>")]
-        [Description("Longest a micro-batch waits for more requests (only under concurrent load, and only until it holds as many as were recently in flight at once). A larger bound (about 8) lets a round of many closed-loop clients gather into one pass.")]
+        [Description("Longest a micro-batch waits for its next request (only under concurrent load, and only until it holds as many as were recently in flight at once); the wait restarts with each arrival, up to 4x this in all. A larger value (about 8) gathers a round of many closed-loop clients into one pass more often.")]
         [DefaultValue(2.0)]
         public double MaxWaitMs { get; init; } = 2.0;
 

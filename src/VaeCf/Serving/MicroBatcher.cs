@@ -10,11 +10,16 @@ public sealed record MicroBatcherOptions
     public int MaxBatch { get; init; } = 64;
 
     /// <summary>
-    /// Longest a batch waits for more requests after its first one arrived. Only spent while the
+    /// Longest a batch waits for its next request while it is topped up. The wait restarts with
+    /// each arrival, so a steady stream fills the batch, up to <see cref="WaitLimitFactor"/> times
+    /// this in all after its first request; a pause this long ends it. Only spent while the
     /// previous batch held more than one request (a lone caller is never delayed), and only until
     /// the batch holds as many requests as were recently in flight at once.
     /// </summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>A batch's whole top-up is bounded by this many <see cref="MaxWait"/>s.</summary>
+    public const int WaitLimitFactor = 4;
 
     public void Validate()
     {
@@ -28,9 +33,9 @@ public sealed record MicroBatcherOptions
 /// Gathers concurrent single-user requests into one <see cref="Recommender"/> call, so the decoder's
 /// weights (the item-count-wide last layer dominates) are streamed from memory once per batch
 /// instead of once per request. One loop drains a queue: whatever waits when the scorer becomes
-/// free forms the next batch, topped up for at most <see cref="MicroBatcherOptions.MaxWait"/>
-/// while there is concurrent traffic, until it holds as many requests as recently were in flight
-/// at once. Each caller gets its own result back through its own task.
+/// free forms the next batch, topped up while there is concurrent traffic and requests keep
+/// arriving (each within <see cref="MicroBatcherOptions.MaxWait"/> of the last), until it holds as
+/// many requests as recently were in flight at once. Each caller gets its own result back through its own task.
 /// </summary>
 public sealed class MicroBatcher : IAsyncDisposable
 {
@@ -123,7 +128,8 @@ public sealed class MicroBatcher : IAsyncDisposable
             recentRounds[roundIndex] = Math.Min(max, peak);
             roundIndex = (roundIndex + 1) % recentRounds.Length;
             int expected = recentRounds.Max();
-            if (n < expected && waitTicks > 0 && previousBatch > 1) n = await TopUpAsync(reader, pendings, n, expected, first + waitTicks).ConfigureAwait(false);
+            if (n < expected && waitTicks > 0 && previousBatch > 1)
+                n = await TopUpAsync(reader, pendings, n, expected, waitTicks, first + MicroBatcherOptions.WaitLimitFactor * waitTicks).ConfigureAwait(false);
 
             for (int i = 0; i < n; i++) requests[i] = pendings[i].Request;
             try
@@ -168,12 +174,24 @@ public sealed class MicroBatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Adds requests that arrive before <paramref name="deadline"/> until the batch holds <paramref name="target"/>.</summary>
-    private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, int target, long deadline)
+    /// <summary>
+    /// Adds requests until the batch holds <paramref name="target"/>, each arriving within
+    /// <paramref name="gapTicks"/> of the previous one (or of the start), none after <paramref name="limit"/>.
+    /// The round of a few dozen closed-loop clients arrives over a few milliseconds, as fast as the
+    /// server answers the previous round; a fixed bound from the first request cut such a round in
+    /// two whenever the server's answering took longer than the bound.
+    /// </summary>
+    private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, int target, long gapTicks, long limit)
     {
+        long deadline = Math.Min(limit, Stopwatch.GetTimestamp() + gapTicks);
         while (n < target)
         {
-            if (reader.TryRead(out var p)) { pendings[n++] = p; continue; }
+            if (reader.TryRead(out var p))
+            {
+                pendings[n++] = p;
+                deadline = Math.Min(limit, Stopwatch.GetTimestamp() + gapTicks);
+                continue;
+            }
             var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero) break;
             using var timeout = new CancellationTokenSource(remaining);
