@@ -113,22 +113,9 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         // many requests as there are callers, not for a full batch (16): waiting for a full batch
         // would spend the whole 250 ms bound on each of the 20 rounds, 5 s in all. (Callers that
         // drift a round apart at the start cost a few bounded waits at the end, under 1 s.)
-        var fast = model.NewRecommender();
-        // 20 ms per pass, so the callers' requests overlap as they would on a large model, even on a
-        // machine busy enough to start a caller's next request late.
-        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(20)), fast.Manifest);
-        await using var batcher = new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = TimeSpan.FromMilliseconds(250) });
+        await using var batcher = SlowBatcher(TimeSpan.FromMilliseconds(250));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        // Callers on their own threads: a lone request is scored on its caller's thread, which with
-        // pool threads would leave too few threads for the callers to overlap at all.
-        var callers = Enumerable.Range(0, 8).Select(caller => new Thread(() =>
-        {
-            for (int round = 0; round < 20; round++)
-                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * 20 + round) % 150), 10)).GetAwaiter().GetResult();
-        })).ToList();
-        callers.ForEach(t => t.Start());
-        callers.ForEach(t => t.Join());
-        await Task.CompletedTask;
+        RunClosedLoop(batcher, callers: 8, rounds: 20, pauseBeforeRequest: _ => TimeSpan.Zero);
         Assert.Equal(160, batcher.Requests);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"20 rounds took {clock.Elapsed.TotalSeconds:F1} s: passes waited out the bound.");
         Assert.True(batcher.Batches <= 80, $"{batcher.Batches} passes for 20 rounds of 8 callers: not in step.");
@@ -141,23 +128,42 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         // a round arrives over 21 ms in steps of 3 ms. The wait (10 ms) restarts with each arrival,
         // so the round is one pass; a bound counted from the first arrival would cut every round
         // into two passes, 40 for 20 rounds.
-        var fast = model.NewRecommender();
-        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(20)), fast.Manifest);
-        await using var batcher = new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = TimeSpan.FromMilliseconds(10) });
-        var callers = Enumerable.Range(0, 8).Select(caller => new Thread(() =>
-        {
-            for (int round = 0; round < 20; round++)
-            {
-                Thread.Sleep(3 * caller);
-                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * 20 + round) % 150), 10)).GetAwaiter().GetResult();
-            }
-        })).ToList();
-        callers.ForEach(t => t.Start());
-        callers.ForEach(t => t.Join());
-        await Task.CompletedTask;
+        await using var batcher = SlowBatcher(TimeSpan.FromMilliseconds(10));
+        RunClosedLoop(batcher, callers: 8, rounds: 20, pauseBeforeRequest: caller => TimeSpan.FromMilliseconds(3 * caller));
         Assert.Equal(160, batcher.Requests);
         // A few rounds may split while the callers fall into step, or when the machine stalls a caller.
         Assert.True(batcher.Batches <= 28, $"{batcher.Batches} passes for 20 rounds of 8 staggered callers.");
+    }
+
+    /// <summary>
+    /// A batcher (at most 16 per pass) over the fixture's model slowed to 20 ms per pass, so
+    /// closed-loop callers' requests overlap as they would on a large model, even on a machine busy
+    /// enough to start a caller's next request late.
+    /// </summary>
+    private MicroBatcher SlowBatcher(TimeSpan maxWait)
+    {
+        var fast = model.NewRecommender();
+        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(20)), fast.Manifest);
+        return new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = maxWait });
+    }
+
+    /// <summary>
+    /// Callers each sending a request, waiting for its answer, then pausing before the next. On
+    /// their own threads: a lone request is scored on its caller's thread, which with pool threads
+    /// would leave too few threads for the callers to overlap at all.
+    /// </summary>
+    private void RunClosedLoop(MicroBatcher batcher, int callers, int rounds, Func<int, TimeSpan> pauseBeforeRequest)
+    {
+        var threads = Enumerable.Range(0, callers).Select(caller => new Thread(() =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                Thread.Sleep(pauseBeforeRequest(caller));
+                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * rounds + round) % 150), 10)).GetAwaiter().GetResult();
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
     }
 
     private sealed class SlowScorer(Model.IScorer inner, TimeSpan delay) : Model.IScorer
