@@ -89,7 +89,8 @@ public sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         await app.StartAsync(cancellationToken);
         var model = app.Services.GetRequiredService<ModelSlot>().Current;
         string batching = options.Batching is { } b ? $"micro-batching up to {b.MaxBatch} requests, {b.MaxWait.TotalMilliseconds:0.###} ms wait" : "no batching";
-        AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(model.Recommender.Manifest.Model)}[/] ({model.Recommender.ItemCount:N0} items, {batching}) on {Markup.Escape(string.Join(", ", app.Urls))}; Ctrl+C stops.");
+        string screen = model.Recommender.ScreenedPassRows > 0 ? $", exact 8-bit screen for passes of up to {model.Recommender.ScreenedPassRows} rows" : "";
+        AnsiConsole.MarkupLine($"Serving [bold]{Markup.Escape(model.Recommender.Manifest.Model)}[/] ({model.Recommender.ItemCount:N0} items, {batching}{screen}) on {Markup.Escape(string.Join(", ", app.Urls))}; Ctrl+C stops.");
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }

@@ -202,6 +202,7 @@ public static class RecommendationServer
             ["batching"] = model.Batcher is { } b
                 ? new { enabled = true, max_batch = b.Options.MaxBatch, max_wait_ms = b.Options.MaxWait.TotalMilliseconds, batches = b.Batches, requests = b.Requests }
                 : new { enabled = false, max_batch = 1, max_wait_ms = 0.0, batches = 0L, requests = 0L },
+            ["screened_pass_rows"] = model.Recommender.ScreenedPassRows,
             ["limits"] = new { max_items = limits.MaxItems, max_k = limits.MaxK, max_batch_size = limits.MaxBatchSize, max_body_bytes = limits.MaxBodyBytes },
         };
     }

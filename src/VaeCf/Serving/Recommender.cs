@@ -83,6 +83,13 @@ public sealed class Recommender
         _ = _screenedOutput.Value;
     }
 
+    /// <summary>
+    /// Passes of up to this many rows (with k at most 1/16 of the catalogue) go through the exact
+    /// 8-bit screen of the output layer; 0 where there is none (not an autoencoder, or a CPU without
+    /// AVX-512 and AVX-VNNI), and then every pass scores all items in fp32. The answers are the same.
+    /// </summary>
+    public int ScreenedPassRows => _screenedOutput.Value is null ? 0 : ScreenedOutputLayer.MaxRows;
+
     /// <summary>The model's column for an original item ID.</summary>
     public bool TryGetIndex(string itemId, out int index) => _indexOf.TryGetValue(itemId, out index);
 
