@@ -72,6 +72,7 @@ internal static unsafe class GemmKernels
 out = hdr
 out += kernel("Avx512_14x32", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8) + "\n\n"
 out += kernel("Avx512_14x32Ahead", 14, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8, ahead=True) + "\n\n"
+out += kernel("Avx512_8x32", 8, 2, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8) + "\n\n"
 out += kernel("Avx512_14x16", 14, 1, "Vector512", 16, "Avx512F.FusedMultiplyAdd", "Vector512.Load", "Vector512.Store", "Vector512.Create", prefetch=8, bstride=32) + "\n\n"
 out += kernel("Avx2_6x8", 6, 1, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create", bstride=16) + "\n\n"
 out += kernel("Avx2_6x16", 6, 2, "Vector256", 8, "Fma.MultiplyAdd", "Vector256.Load", "Vector256.Store", "Vector256.Create") + "\n"

@@ -229,8 +229,10 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
     [InlineData(15, 24)]  // one 14-row tile and a single row
     [InlineData(18, 24)]  // a tile and a 4-row group
     [InlineData(18, 400)] // the same over two depth blocks
-    [InlineData(19, 24)]  // a tile and a zero-padded 5-row tile
-    [InlineData(33, 400)] // two tiles, a padded tile, and two depth blocks (the engine's largest block is 384)
+    [InlineData(19, 24)]  // a tile and a 5-row tile zero-padded to the 8-row kernel
+    [InlineData(22, 400)] // a tile and an 8-row tile, two depth blocks
+    [InlineData(26, 400)] // a tile and a 12-row tile zero-padded to 14
+    [InlineData(33, 400)] // two tiles, a 5-row tile padded to 8, and two depth blocks (the engine's largest block is 384)
     [InlineData(64, 400)] // the server's default micro-batch
     public void PackedOutputLayerMatchesTheNetworkForRaggedShapes(int rows, int hidden) =>
         // 75 items: two whole panels and a partial last one.

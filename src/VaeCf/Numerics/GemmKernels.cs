@@ -289,6 +289,94 @@ internal static unsafe class GemmKernels
         }
     }
 
+    /// <summary>8 x 32 tile: 16 accumulators + 2 B vectors + 1 broadcast fit the register file without spills.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512_8x32(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)
+    {
+        Vector512<float> c0_0 = Vector512<float>.Zero, c0_1 = Vector512<float>.Zero, c1_0 = Vector512<float>.Zero, c1_1 = Vector512<float>.Zero, c2_0 = Vector512<float>.Zero, c2_1 = Vector512<float>.Zero, c3_0 = Vector512<float>.Zero, c3_1 = Vector512<float>.Zero, c4_0 = Vector512<float>.Zero, c4_1 = Vector512<float>.Zero, c5_0 = Vector512<float>.Zero, c5_1 = Vector512<float>.Zero, c6_0 = Vector512<float>.Zero, c6_1 = Vector512<float>.Zero, c7_0 = Vector512<float>.Zero, c7_1 = Vector512<float>.Zero;
+        // C rows sit ldc apart (often tens of KiB, so distinct pages and no hardware prefetch);
+        // start their loads now so they arrive long before the store phase needs them.
+        Sse.Prefetch0(c + 0 * ldc); Sse.Prefetch0(c + 0 * ldc + 31);
+        Sse.Prefetch0(c + 1 * ldc); Sse.Prefetch0(c + 1 * ldc + 31);
+        Sse.Prefetch0(c + 2 * ldc); Sse.Prefetch0(c + 2 * ldc + 31);
+        Sse.Prefetch0(c + 3 * ldc); Sse.Prefetch0(c + 3 * ldc + 31);
+        Sse.Prefetch0(c + 4 * ldc); Sse.Prefetch0(c + 4 * ldc + 31);
+        Sse.Prefetch0(c + 5 * ldc); Sse.Prefetch0(c + 5 * ldc + 31);
+        Sse.Prefetch0(c + 6 * ldc); Sse.Prefetch0(c + 6 * ldc + 31);
+        Sse.Prefetch0(c + 7 * ldc); Sse.Prefetch0(c + 7 * ldc + 31);
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0);
+            var b1 = Vector512.Load(b + 16);
+            Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 272);
+            var a0 = Vector512.Create(a[0]);
+            c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+            c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+            var a1 = Vector512.Create(a[1]);
+            c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+            c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+            var a2 = Vector512.Create(a[2]);
+            c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+            c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+            var a3 = Vector512.Create(a[3]);
+            c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+            c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+            var a4 = Vector512.Create(a[4]);
+            c4_0 = Avx512F.FusedMultiplyAdd(a4, b0, c4_0);
+            c4_1 = Avx512F.FusedMultiplyAdd(a4, b1, c4_1);
+            var a5 = Vector512.Create(a[5]);
+            c5_0 = Avx512F.FusedMultiplyAdd(a5, b0, c5_0);
+            c5_1 = Avx512F.FusedMultiplyAdd(a5, b1, c5_1);
+            var a6 = Vector512.Create(a[6]);
+            c6_0 = Avx512F.FusedMultiplyAdd(a6, b0, c6_0);
+            c6_1 = Avx512F.FusedMultiplyAdd(a6, b1, c6_1);
+            var a7 = Vector512.Create(a[7]);
+            c7_0 = Avx512F.FusedMultiplyAdd(a7, b0, c7_0);
+            c7_1 = Avx512F.FusedMultiplyAdd(a7, b1, c7_1);
+            a += 8; b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        if (beta == 0f)
+        {
+            (va * c0_0).Store(c + 0 * ldc + 0);
+            (va * c0_1).Store(c + 0 * ldc + 16);
+            (va * c1_0).Store(c + 1 * ldc + 0);
+            (va * c1_1).Store(c + 1 * ldc + 16);
+            (va * c2_0).Store(c + 2 * ldc + 0);
+            (va * c2_1).Store(c + 2 * ldc + 16);
+            (va * c3_0).Store(c + 3 * ldc + 0);
+            (va * c3_1).Store(c + 3 * ldc + 16);
+            (va * c4_0).Store(c + 4 * ldc + 0);
+            (va * c4_1).Store(c + 4 * ldc + 16);
+            (va * c5_0).Store(c + 5 * ldc + 0);
+            (va * c5_1).Store(c + 5 * ldc + 16);
+            (va * c6_0).Store(c + 6 * ldc + 0);
+            (va * c6_1).Store(c + 6 * ldc + 16);
+            (va * c7_0).Store(c + 7 * ldc + 0);
+            (va * c7_1).Store(c + 7 * ldc + 16);
+        }
+        else
+        {
+            var vb = Vector512.Create(beta);
+            { var q = c + 0 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c0_0).Store(q); }
+            { var q = c + 0 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c0_1).Store(q); }
+            { var q = c + 1 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c1_0).Store(q); }
+            { var q = c + 1 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c1_1).Store(q); }
+            { var q = c + 2 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c2_0).Store(q); }
+            { var q = c + 2 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c2_1).Store(q); }
+            { var q = c + 3 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c3_0).Store(q); }
+            { var q = c + 3 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c3_1).Store(q); }
+            { var q = c + 4 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c4_0).Store(q); }
+            { var q = c + 4 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c4_1).Store(q); }
+            { var q = c + 5 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c5_0).Store(q); }
+            { var q = c + 5 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c5_1).Store(q); }
+            { var q = c + 6 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c6_0).Store(q); }
+            { var q = c + 6 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c6_1).Store(q); }
+            { var q = c + 7 * ldc + 0; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c7_0).Store(q); }
+            { var q = c + 7 * ldc + 16; Avx512F.FusedMultiplyAdd(Vector512.Load(q), vb, va * c7_1).Store(q); }
+        }
+    }
+
     /// <summary>14 x 16 tile over a 32-wide B panel: narrow right edges skip the zero padding's FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Avx512_14x16(float* a, float* b, int kc, float* c, nint ldc, float alpha, float beta)

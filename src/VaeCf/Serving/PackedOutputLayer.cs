@@ -21,6 +21,7 @@ internal sealed unsafe class PackedOutputLayer
     private const int Width = 32;
     private const int TileRows = 14; // the GEMM kernel's register tile: 14 x 32 outputs in 28 registers
     private const int PaddedTileMinRows = 5;
+    private const int SmallTileRows = 8; // a last tile of 5 to 8 rows runs the 8 x 32 kernel, not a padded 14 x 32 one
     private const int PartsPerThread = 6;
     private const int PanelChunk = 8; // panels a tile sweeps while its micro-panel sits in L1; this chunk and the next fit L2
     private readonly float[] _panels; // panel q: (depth + 1) x Width, bias last, zero-padded past the last item
@@ -93,9 +94,10 @@ internal sealed unsafe class PackedOutputLayer
     }
 
     /// <summary>
-    /// Rows in the GEMM kernel's A layout: per 14-row tile, (depth + 1) x 14 with the row index
+    /// Rows in the GEMM kernel's A layout: per tile of h rows, (depth + 1) x h with the row index
     /// fastest and a last depth step of ones (the bias's multiplier), so each depth block of a tile
-    /// is one contiguous micro-panel. A partial last tile is zero-padded, ones included.
+    /// is one contiguous micro-panel. Tiles start 14 x (depth + 1) floats apart; a partial last
+    /// tile is zero-padded (ones included) to its kernel's height.
     /// </summary>
     private void PackRowTiles(ReadOnlySpan<float> input, int tiles, int partialRows)
     {
@@ -103,17 +105,25 @@ internal sealed unsafe class PackedOutputLayer
         if (_packedRows.Length < needed) _packedRows = GC.AllocateArray<float>(needed, pinned: true);
         for (int t = 0; t * tileLength < needed; t++)
         {
-            var panel = _packedRows.AsSpan(t * tileLength, tileLength);
+            int height = TileHeight(t, tiles, partialRows);
+            var panel = _packedRows.AsSpan(t * tileLength, height * Extended);
             int rowsHere = t < tiles ? TileRows : partialRows;
-            if (rowsHere < TileRows) panel.Clear();
+            if (rowsHere < height) panel.Clear();
             for (int i = 0; i < rowsHere; i++)
             {
                 var row = input.Slice((t * TileRows + i) * _depth, _depth);
-                for (int p = 0; p < row.Length; p++) panel[p * TileRows + i] = row[p];
-                panel[_depth * TileRows + i] = 1f;
+                for (int p = 0; p < row.Length; p++) panel[p * height + i] = row[p];
+                panel[_depth * height + i] = 1f;
             }
         }
     }
+
+    /// <summary>
+    /// Rows the kernel for tile <paramref name="t"/> computes: 14, or 8 for a last tile of up to 8
+    /// rows (a 64-row batch is four tiles of 14 and one of 8, where padding the last to 14 computed
+    /// 70 rows). Every row's sums are the same FMA chains whatever the tile's height.
+    /// </summary>
+    private static int TileHeight(int t, int tiles, int partialRows) => t < tiles || partialRows > SmallTileRows ? TileRows : SmallTileRows;
 
     private void Panels(int q0, int q1, float* a, float* packedRows, int tiles, int partialRows, int rows, float* c)
     {
@@ -208,10 +218,12 @@ internal sealed unsafe class PackedOutputLayer
     private void ScratchTile(float* packedRows, int t, int rowsHere, float* b, float* c, int valid, float* scratch)
     {
         float* micro = packedRows + (long)t * TileRows * Extended;
+        bool small = rowsHere <= SmallTileRows; // only the last tile holds fewer than 14 rows
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;
-            GemmKernels.Avx512_14x32(micro + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
+            if (small) GemmKernels.Avx512_8x32(micro + p0 * SmallTileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
+            else GemmKernels.Avx512_14x32(micro + p0 * TileRows, b + p0 * Width, kc, scratch, Width, 1f, blk == 0 ? 0f : 1f);
         }
         StoreRows(scratch, rowsHere, c + (long)t * TileRows * _outputs, valid);
     }
