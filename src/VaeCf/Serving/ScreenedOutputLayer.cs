@@ -54,8 +54,6 @@ internal sealed unsafe class ScreenedOutputLayer
     private int[] _dots = [];
     private RowQuantization[] _rowScales = [];
 
-    public int Items => _items;
-
     private ScreenedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int items, int depthBlock, int threads)
     {
         _depth = depth;
