@@ -105,9 +105,8 @@ internal sealed unsafe class PackedOutputLayer
         if (_packedRows.Length < needed) _packedRows = GC.AllocateArray<float>(needed, pinned: true);
         for (int t = 0; t * tileLength < needed; t++)
         {
-            int height = TileHeight(t, tiles, partialRows);
+            int rowsHere = t < tiles ? TileRows : partialRows, height = KernelRows(rowsHere);
             var panel = _packedRows.AsSpan(t * tileLength, height * Extended);
-            int rowsHere = t < tiles ? TileRows : partialRows;
             if (rowsHere < height) panel.Clear();
             for (int i = 0; i < rowsHere; i++)
             {
@@ -119,11 +118,11 @@ internal sealed unsafe class PackedOutputLayer
     }
 
     /// <summary>
-    /// Rows the kernel for tile <paramref name="t"/> computes: 14, or 8 for a last tile of up to 8
-    /// rows (a 64-row batch is four tiles of 14 and one of 8, where padding the last to 14 computed
-    /// 70 rows). Every row's sums are the same FMA chains whatever the tile's height.
+    /// Rows the kernel for a tile of <paramref name="rowsInTile"/> rows computes: 14, or 8 for a
+    /// (last) tile of up to 8 rows (a 64-row batch is four tiles of 14 and one of 8, where padding
+    /// the last to 14 computed 70 rows). Every row's sums are the same FMA chains whatever the height.
     /// </summary>
-    private static int TileHeight(int t, int tiles, int partialRows) => t < tiles || partialRows > SmallTileRows ? TileRows : SmallTileRows;
+    private static int KernelRows(int rowsInTile) => rowsInTile <= SmallTileRows ? SmallTileRows : TileRows;
 
     private void Panels(int q0, int q1, float* a, float* packedRows, int tiles, int partialRows, int rows, float* c)
     {
@@ -218,7 +217,7 @@ internal sealed unsafe class PackedOutputLayer
     private void ScratchTile(float* packedRows, int t, int rowsHere, float* b, float* c, int valid, float* scratch)
     {
         float* micro = packedRows + (long)t * TileRows * Extended;
-        bool small = rowsHere <= SmallTileRows; // only the last tile holds fewer than 14 rows
+        bool small = KernelRows(rowsHere) == SmallTileRows;
         for (int blk = 0; blk + 1 < _blockStarts.Length; blk++)
         {
             int p0 = _blockStarts[blk], kc = _blockStarts[blk + 1] - p0;

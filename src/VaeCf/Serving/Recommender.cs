@@ -239,9 +239,7 @@ public sealed class Recommender
         var requests = chunk.ToArray();
         var answers = new RecommendationResult?[rows];
         var hidden = _hidden;
-        if (rows == 1 || Environment.ProcessorCount == 1)
-            for (int r = 0; r < rows; r++) answers[r] = SelectScreened(screened, requests[r], hidden.AsSpan(r * depth, depth), r);
-        else Parallel.For(0, rows, r => answers[r] = SelectScreened(screened, requests[r], hidden.AsSpan(r * depth, depth), r));
+        EachRow(rows, r => answers[r] = SelectScreened(screened, requests[r], hidden.AsSpan(r * depth, depth), r));
         for (int r = 0; r < rows; r++)
         {
             if (answers[r] is { } answer) { results[r] = answer; continue; }
@@ -261,25 +259,28 @@ public sealed class Recommender
         int found = screened.SelectTop(row, hidden, k, request.ExcludeHistory ? request.History : [], request.Excluded, top, scores, out _);
         if (found < 0) return null;
         var items = new RecommendedItem[found];
-        var ids = Manifest.Items;
-        for (int i = 0; i < found; i++) items[i] = new RecommendedItem(ids[top[i]], scores[i], _titles?[top[i]]);
+        for (int i = 0; i < found; i++) items[i] = Item(top[i], scores[i]);
         return new RecommendationResult(items, request.Unknown);
     }
 
     /// <summary>Top-k for every scored row; rows are independent, so a micro-batch's selections run on all cores after its forward pass.</summary>
     private void SelectAll(ReadOnlySpan<PreparedRequest> chunk, Span<RecommendationResult> results)
     {
-        int rows = chunk.Length;
-        if (rows == 1 || Environment.ProcessorCount == 1)
-        {
-            for (int r = 0; r < rows; r++) results[r] = Select(chunk[r], r);
-            return;
-        }
         var requests = chunk.ToArray();
-        var answers = new RecommendationResult[rows];
-        Parallel.For(0, rows, r => answers[r] = Select(requests[r], r));
+        var answers = new RecommendationResult[requests.Length];
+        EachRow(requests.Length, r => answers[r] = Select(requests[r], r));
         answers.CopyTo(results);
     }
+
+    /// <summary>Runs <paramref name="body"/> for rows [0, rows): on all cores when there are several rows and cores.</summary>
+    private static void EachRow(int rows, Action<int> body)
+    {
+        if (rows == 1 || Environment.ProcessorCount == 1)
+            for (int r = 0; r < rows; r++) body(r);
+        else Parallel.For(0, rows, body);
+    }
+
+    private RecommendedItem Item(int column, float score) => new(Manifest.Items[column], score, _titles?[column]);
 
     private RecommendationResult Select(in PreparedRequest request, int row)
     {
@@ -290,12 +291,7 @@ public sealed class Recommender
         var top = new int[k];
         int found = TopK.Select(scores, k, top);
         var items = new RecommendedItem[found];
-        var ids = Manifest.Items;
-        for (int i = 0; i < found; i++)
-        {
-            int c = top[i];
-            items[i] = new RecommendedItem(ids[c], scores[c], _titles?[c]);
-        }
+        for (int i = 0; i < found; i++) items[i] = Item(top[i], scores[top[i]]);
         return new RecommendationResult(items, request.Unknown);
     }
 }

@@ -44,9 +44,9 @@ internal sealed unsafe class ScreenedOutputLayer
 
     private readonly int _depth, _items, _groups, _panelCount, _threads;
     private readonly sbyte[] _panels; // panel q: groups x Width x Group bytes, item-major within a group
-    private readonly double[] _scale, _columnSum, _residualNorm, _weightNorm, _absoluteSum, _bias;
+    private readonly double[] _scale, _columnSum, _residualNorm, _weightNorm, _absoluteSum;
     private readonly float[] _transposed; // items x depth: an item's weights contiguous, for exact rescoring
-    private readonly float[] _biasSingle;
+    private readonly float[] _bias;
     private readonly int[] _blockStarts; // over [0, depth + 1), as the GEMM engine cuts the output product
     private readonly double _rounding; // γ for an fp32 sum over depth + 1 terms in a few blocks
     // Per pass (one caller at a time, as for the packed layer); rows are then read in parallel.
@@ -68,8 +68,7 @@ internal sealed unsafe class ScreenedOutputLayer
         _residualNorm = new double[items];
         _weightNorm = new double[items];
         _absoluteSum = new double[items];
-        _bias = new double[items];
-        _biasSingle = bias[..items].ToArray();
+        _bias = bias[..items].ToArray();
         // Row-major passes over W (depth x items): per-item scales first, then codes and sums.
         var max = new double[items];
         for (int p = 0; p < depth; p++)
@@ -104,7 +103,6 @@ internal sealed unsafe class ScreenedOutputLayer
             _residualNorm[j] = Math.Sqrt(residual[j]) * (1 + 1e-12) + 1e-14 * max[j] * Math.Sqrt(depth);
             _weightNorm[j] = Math.Sqrt(squares[j]) * (1 + 1e-12);
             _absoluteSum[j] *= 1 + 1e-12;
-            _bias[j] = bias[j];
         }
         int blocks = (depth + 1 + depthBlock - 1) / depthBlock;
         _blockStarts = new int[blocks + 1];
@@ -299,13 +297,14 @@ internal sealed unsafe class ScreenedOutputLayer
         var relative = Vector512.Create(Relative);
         var absolute = Vector512.Create(Absolute);
         int j = 0;
-        fixed (int* d = dots) fixed (double* scale = _scale, columnSum = _columnSum, residual = _residualNorm, norm = _weightNorm, abs = _absoluteSum, bias = _bias)
+        fixed (int* d = dots) fixed (double* scale = _scale, columnSum = _columnSum, residual = _residualNorm, norm = _weightNorm, abs = _absoluteSum)
+        fixed (float* bias = _bias)
         fixed (float* lo = lower, up = upper)
         {
             for (; j + 8 <= _items; j += 8)
             {
                 var s = Vector512.Load(scale + j);
-                var b = Vector512.Load(bias + j);
+                var b = Avx512F.ConvertToVector512Double(Vector256.Load(bias + j));
                 var dot = Avx512F.ConvertToVector512Double(Vector256.Load(d + j));
                 var integerPart = s * step * dot;
                 var offsetPart = s * low * Vector512.Load(columnSum + j);
@@ -361,7 +360,7 @@ internal sealed unsafe class ScreenedOutputLayer
     private void ExactScores(float* h, int* candidates, int count, float* exact)
     {
         int depth = _depth, i = 0;
-        fixed (float* weights = _transposed, bias = _biasSingle)
+        fixed (float* weights = _transposed, bias = _bias)
         {
             for (; i + 4 <= count; i += 4)
             {
