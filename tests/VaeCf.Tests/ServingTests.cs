@@ -106,72 +106,168 @@ public class ServingTests(ServingFixture model) : IClassFixture<ServingFixture>
         Assert.True(batcher.Batches <= 200);
     }
 
-    [Fact]
-    public async Task ClosedLoopCallersStayInStepWithoutWaitingOutTheBound()
-    {
-        // 8 callers, each sending its next request when the last is answered. A pass waits for as
-        // many requests as there are callers, not for a full batch (16): waiting for a full batch
-        // would spend the whole 250 ms bound on each of the 20 rounds, 5 s in all. (Callers that
-        // drift a round apart at the start cost a few bounded waits at the end, under 1 s.)
-        await using var batcher = SlowBatcher(TimeSpan.FromMilliseconds(250));
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        RunClosedLoop(batcher, callers: 8, rounds: 20, pauseBeforeRequest: _ => TimeSpan.Zero);
-        Assert.Equal(160, batcher.Requests);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"20 rounds took {clock.Elapsed.TotalSeconds:F1} s: passes waited out the bound.");
-        Assert.True(batcher.Batches <= 80, $"{batcher.Batches} passes for 20 rounds of 8 callers: not in step.");
-    }
+    // The batching rule on a manual clock. A scorer that holds each pass until the test releases it
+    // decides what is queued when the loop next reads; the clock moves only when the test says,
+    // and the loop's waits are visible as the timers it creates. So each test states exactly which
+    // requests arrive at which instant and which passes must come out, on any machine load.
+    // Warm-up (every test): a lone request is scored on its caller's thread (pass of 1); a request
+    // sent meanwhile forms the loop's first pass (1); 7 sent during that pass form the next (7).
+    // Eight requests were then in flight at once, so the loop expects rounds of 8.
 
     [Fact]
     public async Task ARoundArrivingOverLongerThanTheWaitStillFormsOnePass()
     {
-        // 8 closed-loop callers; after each answer, caller i waits 3i ms before its next request, so
-        // a round arrives over 21 ms in steps of 3 ms. The wait (10 ms) restarts with each arrival,
-        // so the round is one pass; a bound counted from the first arrival would cut every round
-        // into two passes, 40 for 20 rounds.
-        await using var batcher = SlowBatcher(TimeSpan.FromMilliseconds(10));
-        RunClosedLoop(batcher, callers: 8, rounds: 20, pauseBeforeRequest: caller => TimeSpan.FromMilliseconds(3 * caller));
-        Assert.Equal(160, batcher.Requests);
-        // A few rounds may split while the callers fall into step, or when the machine stalls a caller.
-        Assert.True(batcher.Batches <= 28, $"{batcher.Batches} passes for 20 rounds of 8 staggered callers.");
-    }
-
-    /// <summary>
-    /// A batcher (at most 16 per pass) over the fixture's model slowed to 20 ms per pass, so
-    /// closed-loop callers' requests overlap as they would on a large model, even on a machine busy
-    /// enough to start a caller's next request late.
-    /// </summary>
-    private MicroBatcher SlowBatcher(TimeSpan maxWait)
-    {
-        var fast = model.NewRecommender();
-        var recommender = new Recommender(new SlowScorer(fast.Scorer, TimeSpan.FromMilliseconds(20)), fast.Manifest);
-        return new MicroBatcher(recommender, new MicroBatcherOptions { MaxBatch = 16, MaxWait = maxWait });
-    }
-
-    /// <summary>
-    /// Callers each sending a request, waiting for its answer, then pausing before the next. On
-    /// their own threads: a lone request is scored on its caller's thread, which with pool threads
-    /// would leave too few threads for the callers to overlap at all.
-    /// </summary>
-    private void RunClosedLoop(MicroBatcher batcher, int callers, int rounds, Func<int, TimeSpan> pauseBeforeRequest)
-    {
-        var threads = Enumerable.Range(0, callers).Select(caller => new Thread(() =>
+        // The wait (10 ms) restarts with each arrival: 8 requests 3 ms apart arrive over 21 ms and
+        // still form one pass. A bound counted from the first arrival would cut the round at 10 ms.
+        await using var harness = await BatchingHarness.WarmAsync(model, TimeSpan.FromMilliseconds(10));
+        var answers = new List<Task<RecommendationResult>>();
+        for (int i = 0; i < 8; i++)
         {
-            for (int round = 0; round < rounds; round++)
+            if (i > 0)
             {
-                Thread.Sleep(pauseBeforeRequest(caller));
-                batcher.RecommendAsync(new RecommendationRequest(model.TrainHistory((caller * rounds + round) % 150), 10)).GetAwaiter().GetResult();
+                await harness.Clock.WaitForTimerAsync(); // the loop holds the round so far and waits for more
+                harness.Clock.Advance(TimeSpan.FromMilliseconds(3));
             }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+            answers.Add(harness.Send(i));
+        }
+        Assert.Equal(8, await harness.NextPassAsync());
+        harness.ReleasePass();
+        await Task.WhenAll(answers);
+        Assert.Equal(4, harness.Batcher.Batches);
+        Assert.Equal(9 + 8, harness.Batcher.Requests);
     }
 
-    private sealed class SlowScorer(Model.IScorer inner, TimeSpan delay) : Model.IScorer
+    [Fact]
+    public async Task APauseAsLongAsTheWaitEndsTheTopUp()
     {
+        // 4 requests 3 ms apart, then silence: 10 ms after the 4th the pass goes with 4 of the 8 expected.
+        await using var harness = await BatchingHarness.WarmAsync(model, TimeSpan.FromMilliseconds(10));
+        var answers = new List<Task<RecommendationResult>>();
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0)
+            {
+                await harness.Clock.WaitForTimerAsync();
+                harness.Clock.Advance(TimeSpan.FromMilliseconds(3));
+            }
+            answers.Add(harness.Send(i));
+        }
+        await harness.Clock.WaitForTimerAsync();
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(9.9));
+        Assert.False(harness.PassStarted, "The pass left before the wait was over.");
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(0.1));
+        Assert.Equal(4, await harness.NextPassAsync());
+        harness.ReleasePass();
+        await Task.WhenAll(answers);
+    }
+
+    [Fact]
+    public async Task TheTopUpStopsAtFourWaitsAfterItsFirstRequest()
+    {
+        // Requests 9 ms apart never let the 10 ms wait run out, but the whole top-up is bounded by
+        // 4 x 10 ms from the first read: requests at 0, 9, 18, 27 and 36 ms make the pass, which
+        // leaves at 40 ms, before the one due at 45 ms.
+        await using var harness = await BatchingHarness.WarmAsync(model, TimeSpan.FromMilliseconds(10));
+        var answers = new List<Task<RecommendationResult>>();
+        for (int i = 0; i < 5; i++)
+        {
+            if (i > 0)
+            {
+                await harness.Clock.WaitForTimerAsync();
+                harness.Clock.Advance(TimeSpan.FromMilliseconds(9));
+            }
+            answers.Add(harness.Send(i));
+        }
+        await harness.Clock.WaitForTimerAsync();
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(3.9)); // 39.9 ms
+        Assert.False(harness.PassStarted, "The pass left before the overall bound.");
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(0.1)); // 40 ms
+        Assert.Equal(5, await harness.NextPassAsync());
+        harness.ReleasePass();
+        await Task.WhenAll(answers);
+    }
+
+    [Fact]
+    public async Task ClosedLoopCallersStayInStepWithoutWaitingOutTheBound()
+    {
+        // 8 callers come back at once: the pass takes the 8 it expects and leaves without the clock
+        // moving at all, never waiting for a full batch (16) that is not coming.
+        await using var harness = await BatchingHarness.WarmAsync(model, TimeSpan.FromMilliseconds(250));
+        var answers = Enumerable.Range(0, 8).Select(harness.Send).ToList();
+        Assert.Equal(8, await harness.NextPassAsync());
+        harness.ReleasePass();
+        await Task.WhenAll(answers);
+        Assert.Equal(0, harness.Clock.GetTimestamp());
+    }
+
+    /// <summary>A <see cref="MicroBatcher"/> (at most 16 per pass) on a <see cref="ManualClock"/>, over a scorer whose passes the test releases one by one.</summary>
+    private sealed class BatchingHarness : IAsyncDisposable
+    {
+        private readonly ServingFixture _model;
+        private readonly HeldScorer _scorer;
+        public ManualClock Clock { get; } = new();
+        public MicroBatcher Batcher { get; }
+
+        private BatchingHarness(ServingFixture model, TimeSpan maxWait)
+        {
+            _model = model;
+            var fast = model.NewRecommender();
+            _scorer = new HeldScorer(fast.Scorer);
+            Batcher = new MicroBatcher(new Recommender(_scorer, fast.Manifest), new MicroBatcherOptions { MaxBatch = 16, MaxWait = maxWait }, Clock);
+        }
+
+        public static async Task<BatchingHarness> WarmAsync(ServingFixture model, TimeSpan maxWait)
+        {
+            var harness = new BatchingHarness(model, maxWait);
+            // The lone request is scored on its caller's thread, which the held pass blocks.
+            var lone = Task.Run(() => harness.Send(0));
+            Assert.Equal(1, await harness.NextPassAsync());
+            var second = harness.Send(1);
+            harness.ReleasePass();
+            await lone;
+            Assert.Equal(1, await harness.NextPassAsync());
+            var round = Enumerable.Range(2, 7).Select(harness.Send).ToList();
+            harness.ReleasePass();
+            await second;
+            Assert.Equal(7, await harness.NextPassAsync());
+            harness.ReleasePass();
+            await Task.WhenAll(round);
+            Assert.Equal(3, harness.Batcher.Batches);
+            Assert.Equal(0, harness.Clock.GetTimestamp());
+            return harness;
+        }
+
+        public Task<RecommendationResult> Send(int user) =>
+            Batcher.RecommendAsync(new RecommendationRequest(_model.TrainHistory(user % 150), 10));
+
+        /// <summary>Rows of the next pass, once it has started (it then waits for <see cref="ReleasePass"/>).</summary>
+        public async Task<int> NextPassAsync()
+        {
+            using var hangGuard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await _scorer.Started.Reader.ReadAsync(hangGuard.Token);
+        }
+
+        public bool PassStarted => _scorer.Started.Reader.Count > 0;
+
+        public void ReleasePass() => _scorer.Gate.Release();
+
+        public async ValueTask DisposeAsync()
+        {
+            _scorer.Gate.Release(100);
+            await Batcher.DisposeAsync();
+        }
+    }
+
+    private sealed class HeldScorer(Model.IScorer inner) : Model.IScorer
+    {
+        public System.Threading.Channels.Channel<int> Started { get; } = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        public SemaphoreSlim Gate { get; } = new(0);
         public int ItemCount => inner.ItemCount;
+
         public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> output)
         {
-            Thread.Sleep(delay);
+            Started.Writer.TryWrite(rowCount);
+            if (!Gate.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("The test never released the pass.");
             inner.Score(histories, rowStart, rowCount, output);
         }
     }

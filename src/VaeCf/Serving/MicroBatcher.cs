@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace VaeCf.Serving;
@@ -43,6 +42,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private readonly MicroBatcherOptions _options;
     private readonly Channel<Pending> _queue;
     private readonly Task _loop;
+    private readonly TimeProvider _time;
 
     public Recommender Recommender => _recommender;
     public MicroBatcherOptions Options => _options;
@@ -54,12 +54,15 @@ public sealed class MicroBatcher : IAsyncDisposable
     private int _lastBatch = 1; // requests in the latest pass
     private int _peakInFlight; // most requests in flight since the loop last formed a pass
 
-    public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null)
+    /// <param name="timeProvider">The clock the waits are measured on; <see cref="TimeProvider.System"/>
+    /// by default. Tests pass a manual clock to check the batching rule without depending on timing.</param>
+    public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(recommender);
         _options = options ?? new MicroBatcherOptions();
         _options.Validate();
         _recommender = recommender;
+        _time = timeProvider ?? TimeProvider.System;
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         _loop = Task.Run(RunAsync);
     }
@@ -103,7 +106,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private async Task RunAsync()
     {
         int max = _options.MaxBatch;
-        long waitTicks = (long)(_options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+        long waitTicks = (long)(_options.MaxWait.TotalSeconds * _time.TimestampFrequency);
         var pendings = new Pending[max];
         var requests = new PreparedRequest[max];
         var results = new RecommendationResult[max];
@@ -113,7 +116,7 @@ public sealed class MicroBatcher : IAsyncDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            long first = Stopwatch.GetTimestamp();
+            long first = _time.GetTimestamp();
             int n = 0;
             while (n < max && reader.TryRead(out var p)) pendings[n++] = p;
             if (n == 0) continue;
@@ -183,18 +186,18 @@ public sealed class MicroBatcher : IAsyncDisposable
     /// </summary>
     private async Task<int> TopUpAsync(ChannelReader<Pending> reader, Pending[] pendings, int n, int target, long gapTicks, long limit)
     {
-        long deadline = Math.Min(limit, Stopwatch.GetTimestamp() + gapTicks);
+        long deadline = Math.Min(limit, _time.GetTimestamp() + gapTicks);
         while (n < target)
         {
             if (reader.TryRead(out var p))
             {
                 pendings[n++] = p;
-                deadline = Math.Min(limit, Stopwatch.GetTimestamp() + gapTicks);
+                deadline = Math.Min(limit, _time.GetTimestamp() + gapTicks);
                 continue;
             }
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            var remaining = _time.GetElapsedTime(_time.GetTimestamp(), deadline);
             if (remaining <= TimeSpan.Zero) break;
-            using var timeout = new CancellationTokenSource(remaining);
+            using var timeout = new CancellationTokenSource(remaining, _time);
             Task<bool> waiting = reader.WaitToReadAsync(timeout.Token).AsTask();
             await ((Task)waiting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // Timed out, or the queue was completed (disposal): nothing more will come.
