@@ -132,6 +132,7 @@ public class MetricsTests
     [Theory]
     [InlineData("ndcg")]
     [InlineData("ndcg@0")]
-    [InlineData("precision@10")]
+    [InlineData("auc@10")]
+    [InlineData("precision")]
     public void BadMetricNamesAreRejected(string text) => Assert.Throws<VaeCfException>(() => MetricSpec.Parse(text));
 }

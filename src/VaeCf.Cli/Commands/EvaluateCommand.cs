@@ -29,7 +29,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string Split { get; init; } = "test";
 
         [CommandOption("--metrics <LIST>")]
-        [Description("Comma-separated: ndcg@K, recall@K (paper: / min(K, n)), stdrecall@K (/ n).")]
+        [Description("Comma-separated: ndcg@K, recall@K (paper: / min(K, n)), stdrecall@K (/ n), precision@K, map@K, mrr@K or mrr (all items), hitrate@K, coverage@K (share of items in any top K).")]
         [DefaultValue("ndcg@100,recall@20,recall@50")]
         public string Metrics { get; init; } = "ndcg@100,recall@20,recall@50";
 
@@ -79,7 +79,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
                 ["dropped_unknown_item_events"] = dropped,
                 ["same_training_data"] = sameData,
                 ["seconds"] = result.Seconds,
-                ["metrics"] = result.Metrics.ToDictionary(kv => kv.Key.Name, kv => new { mean = kv.Value.Mean, standard_error = kv.Value.StandardError }),
+                ["metrics"] = result.Metrics.ToDictionary(kv => kv.Key.Name, kv => new { mean = Finite(kv.Value.Mean), standard_error = Finite(kv.Value.StandardError) }),
             };
             Console.WriteLine(JsonSerializer.Serialize(json));
             return 0;
@@ -88,9 +88,12 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             AnsiConsole.MarkupLine("[yellow]warning:[/] this data's training split differs from the model's; held-out users may have been seen in training.");
         if (dropped > 0) AnsiConsole.MarkupLine($"[yellow]{dropped:N0} events on items unknown to the model were dropped.[/]");
         var table = new Table().Border(TableBorder.Rounded).AddColumn("metric").AddColumn("mean").AddColumn("std. error");
-        foreach (var (spec, value) in result.Metrics) table.AddRow(spec.Name, $"{value.Mean:F4}", $"{value.StandardError:F4}");
+        foreach (var (spec, value) in result.Metrics) table.AddRow(spec.Name, $"{value.Mean:F4}", double.IsNaN(value.StandardError) ? "-" : $"{value.StandardError:F4}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{manifest.Model} on {result.UsersEvaluated:N0} {settings.Split} users ({result.UsersWithoutTargets:N0} without held-out items excluded), {result.Seconds:F2} s");
         return 0;
     }
+
+    /// <summary>JSON has no NaN: an undefined value (coverage's standard error, a split without targets) is null.</summary>
+    private static double? Finite(double value) => double.IsNaN(value) ? null : value;
 }

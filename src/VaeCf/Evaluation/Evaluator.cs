@@ -3,35 +3,57 @@ using VaeCf.Model;
 
 namespace VaeCf.Evaluation;
 
-public enum MetricKind { Ndcg, Recall, StandardRecall }
+public enum MetricKind { Ndcg, Recall, StandardRecall, Precision, AveragePrecision, ReciprocalRank, HitRate, Coverage }
 
-/// <summary>A metric at a cutoff: NDCG@k, Recall@k (paper: / min(k, n)) or StdRecall@k (/ n).</summary>
+/// <summary>
+/// A metric at a cutoff: NDCG@k, Recall@k (paper: / min(k, n)), StdRecall@k (/ n), Precision@k,
+/// MAP@k, MRR@k, HitRate@k, or Coverage@k (catalogue-level). <see cref="K"/> = <see cref="NoCutoff"/>
+/// ranks every item (only MRR takes it: "mrr").
+/// </summary>
 public readonly record struct MetricSpec(MetricKind Kind, int K)
 {
-    public string Name => Kind switch
+    public const int NoCutoff = int.MaxValue;
+
+    public string Name => (Kind switch
     {
-        MetricKind.Ndcg => $"NDCG@{K}",
-        MetricKind.Recall => $"Recall@{K}",
-        _ => $"StdRecall@{K}",
-    };
+        MetricKind.Ndcg => "NDCG",
+        MetricKind.Recall => "Recall",
+        MetricKind.StandardRecall => "StdRecall",
+        MetricKind.Precision => "Precision",
+        MetricKind.AveragePrecision => "MAP",
+        MetricKind.ReciprocalRank => "MRR",
+        MetricKind.HitRate => "HitRate",
+        _ => "Coverage",
+    }) + (K == NoCutoff ? "" : $"@{K}");
+
+    /// <summary>Whether the metric is a mean over users (everything but coverage).</summary>
+    public bool IsPerUser => Kind != MetricKind.Coverage;
 
     public override string ToString() => Name;
 
     public static readonly MetricSpec[] Paper = [new(MetricKind.Ndcg, 100), new(MetricKind.Recall, 20), new(MetricKind.Recall, 50)];
 
-    /// <summary>Parses "ndcg@100", "recall@20" or "stdrecall@20" (case-insensitive).</summary>
+    /// <summary>Parses "ndcg@100", "recall@20", "stdrecall@20", "precision@10", "map@10", "mrr@10" or "mrr"
+    /// (no cutoff), "hitrate@10" (or "hr@10"), "coverage@10" (case-insensitive).</summary>
     public static MetricSpec Parse(string text)
     {
+        const string names = "ndcg, recall (the paper's, / min(k, n)), stdrecall (/ n), precision, map, mrr, hitrate or coverage";
         var parts = text.Trim().Split('@');
-        if (parts.Length != 2 || !int.TryParse(parts[1], out int k) || k <= 0)
-            throw new VaeCfException($"Metric '{text}' is not of the form name@k with k > 0 (e.g. ndcg@100, recall@20, stdrecall@20).");
-        var kind = parts[0].ToLowerInvariant().Replace("-", "").Replace("_", "") switch
+        var kind = parts[0].Trim().ToLowerInvariant().Replace("-", "").Replace("_", "") switch
         {
             "ndcg" => MetricKind.Ndcg,
             "recall" => MetricKind.Recall,
             "stdrecall" or "recallstd" or "standardrecall" => MetricKind.StandardRecall,
-            _ => throw new VaeCfException($"Unknown metric '{parts[0]}' in '{text}': use ndcg, recall (the paper's, / min(k, n)) or stdrecall (/ n)."),
+            "precision" or "prec" => MetricKind.Precision,
+            "map" => MetricKind.AveragePrecision,
+            "mrr" => MetricKind.ReciprocalRank,
+            "hitrate" or "hr" or "hit" => MetricKind.HitRate,
+            "coverage" or "itemcoverage" => MetricKind.Coverage,
+            _ => throw new VaeCfException($"Unknown metric '{parts[0]}' in '{text}': use {names}."),
         };
+        if (parts.Length == 1 && kind == MetricKind.ReciprocalRank) return new MetricSpec(kind, NoCutoff);
+        if (parts.Length != 2 || !int.TryParse(parts[1], out int k) || k <= 0)
+            throw new VaeCfException($"Metric '{text}' is not of the form name@k with k > 0 (e.g. ndcg@100, recall@20, precision@10; mrr alone ranks every item).");
         return new MetricSpec(kind, k);
     }
 }
@@ -78,7 +100,8 @@ public sealed class Evaluator
             throw new VaeCfException($"Data has {foldIn.Columns} items but the model scores {scorer.ItemCount}.");
         var started = System.Diagnostics.Stopwatch.StartNew();
         int users = foldIn.Rows, items = scorer.ItemCount;
-        int maxK = metrics.Max(m => m.K);
+        int maxK = Math.Min(metrics.Max(m => m.K), items);
+        var coverage = metrics.Select(m => m.IsPerUser ? null : new ItemCoverage(items, m.K)).ToArray();
         var perUser = new double[metrics.Count][];
         for (int m = 0; m < metrics.Count; m++) perUser[m] = new double[users];
         int batch = Math.Min(BatchSize, Math.Max(users, 1));
@@ -103,12 +126,8 @@ public sealed class Evaluator
                     int n = TopK.Select(row, maxK, ranked);
                     var top = ranked.AsSpan(0, n);
                     for (int m = 0; m < metrics.Count; m++)
-                        perUser[m][user] = metrics[m].Kind switch
-                        {
-                            MetricKind.Ndcg => RankingMetrics.Ndcg(top, userTargets, metrics[m].K),
-                            MetricKind.Recall => RankingMetrics.Recall(top, userTargets, metrics[m].K),
-                            _ => RankingMetrics.StandardRecall(top, userTargets, metrics[m].K),
-                        };
+                        perUser[m][user] = RankingMetrics.PerUser(metrics[m], top, userTargets);
+                    if (!userTargets.IsEmpty) foreach (var c in coverage) c?.Mark(top);
                 }
             });
             progress?.Report((start + count, users));
@@ -117,7 +136,9 @@ public sealed class Evaluator
         int evaluated = 0;
         for (int u = 0; u < users; u++) if (targets.RowLength(u) > 0) evaluated++;
         var results = new Dictionary<MetricSpec, MetricValue>();
-        for (int m = 0; m < metrics.Count; m++) results[metrics[m]] = Summarize(perUser[m], targets);
+        // Coverage is one number for the catalogue, not a mean over users: it has no standard error.
+        for (int m = 0; m < metrics.Count; m++)
+            results[metrics[m]] = coverage[m] is { } c ? new MetricValue(evaluated == 0 ? double.NaN : c.Share, double.NaN) : Summarize(perUser[m], targets);
         return new EvaluationResult
         {
             Metrics = results,

@@ -34,4 +34,71 @@ public static class RankingMetrics
     /// <summary>Textbook recall: hits@k / |targets|.</summary>
     public static double StandardRecall(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k) =>
         targets.IsEmpty ? double.NaN : (double)Hits(ranked, targets, k) / targets.Length;
+
+    /// <summary>Precision@k: hits@k / k (a ranking shorter than k still divides by k).</summary>
+    public static double Precision(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k) =>
+        targets.IsEmpty ? double.NaN : (double)Hits(ranked, targets, k) / k;
+
+    /// <summary>HitRate@k: 1 when at least one target is in the top k, else 0.</summary>
+    public static double HitRate(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k) =>
+        targets.IsEmpty ? double.NaN : Hits(ranked, targets, k) > 0 ? 1 : 0;
+
+    /// <summary>Reciprocal rank: 1 / (rank of the first target in the top k), 0 when none is there.</summary>
+    public static double ReciprocalRank(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k)
+    {
+        if (targets.IsEmpty) return double.NaN;
+        int depth = Math.Min(k, ranked.Length);
+        for (int r = 0; r < depth; r++)
+            if (targets.BinarySearch(ranked[r]) >= 0) return 1.0 / (r + 1);
+        return 0;
+    }
+
+    /// <summary>
+    /// Average precision@k: the sum of precision@r over the ranks r &lt;= k that hold a target,
+    /// divided by min(k, |targets|), the most hits the top k can hold (as the paper's recall), so a
+    /// perfect ranking scores 1. The mean over users is MAP@k.
+    /// </summary>
+    public static double AveragePrecision(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k)
+    {
+        if (targets.IsEmpty) return double.NaN;
+        int depth = Math.Min(k, ranked.Length), hits = 0;
+        double sum = 0;
+        for (int r = 0; r < depth; r++)
+            if (targets.BinarySearch(ranked[r]) >= 0) sum += (double)++hits / (r + 1);
+        return sum / Math.Min(k, targets.Length);
+    }
+
+    /// <summary>The per-user value of <paramref name="metric"/>; item coverage is not per user (see <see cref="ItemCoverage"/>).</summary>
+    public static double PerUser(MetricSpec metric, ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets) => metric.Kind switch
+    {
+        MetricKind.Ndcg => Ndcg(ranked, targets, metric.K),
+        MetricKind.Recall => Recall(ranked, targets, metric.K),
+        MetricKind.StandardRecall => StandardRecall(ranked, targets, metric.K),
+        MetricKind.Precision => Precision(ranked, targets, metric.K),
+        MetricKind.HitRate => HitRate(ranked, targets, metric.K),
+        MetricKind.ReciprocalRank => ReciprocalRank(ranked, targets, metric.K),
+        MetricKind.AveragePrecision => AveragePrecision(ranked, targets, metric.K),
+        _ => double.NaN,
+    };
+}
+
+/// <summary>
+/// Item coverage@k, a catalogue-level metric: the share of all items that appear in at least one
+/// evaluated user's top k. Users are marked from any number of threads at once: every write stores
+/// the same <c>true</c>, so the result does not depend on their order.
+/// </summary>
+public sealed class ItemCoverage(int items, int k)
+{
+    private readonly bool[] _seen = new bool[items];
+
+    public int K { get; } = k;
+
+    public void Mark(ReadOnlySpan<int> ranked)
+    {
+        foreach (int item in ranked[..Math.Min(K, ranked.Length)]) _seen[item] = true;
+    }
+
+    public int ItemsCovered => _seen.Count(seen => seen);
+
+    public double Share => _seen.Length == 0 ? double.NaN : (double)ItemsCovered / _seen.Length;
 }
