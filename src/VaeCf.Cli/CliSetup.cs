@@ -25,6 +25,7 @@ public static class CliSetup
         config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE, Mult-DAE, EASE or popularity and report test metrics.");
         config.AddCommand<Commands.EvaluateCommand>("evaluate").WithDescription("Evaluate a saved model on held-out users (NDCG@k, Recall@k).");
         config.AddCommand<Commands.RecommendCommand>("recommend").WithDescription("Top-k items for a history, a dataset user, or a file of histories.");
+        config.AddCommand<Commands.ExportCommand>("export").WithDescription("Write a saved model's scoring path as an ONNX file (Mult-VAE, Mult-DAE, EASE, popularity).");
         config.AddCommand<Commands.ServeCommand>("serve").WithDescription("Serve recommendations over HTTP (micro-batched, hot reload, OpenAPI).");
         config.AddCommand<Commands.SyntheticModelCommand>("synthetic-model").IsHidden();
         config.AddCommand<Commands.BenchEaseCommand>("bench-ease").IsHidden();

@@ -1,0 +1,127 @@
+using System.Reflection;
+using System.Text.Json;
+using VaeCf.Baselines;
+using VaeCf.Model;
+using VaeCf.Persistence;
+
+namespace VaeCf.Export;
+
+/// <summary>
+/// Writes a saved model's scoring path as an ONNX model: input <c>history</c>, float32
+/// [batch, items] (the user's clicks, 1 for an item in the history, 0 elsewhere; column j is
+/// <see cref="ModelManifest.Items"/>[j], also stored in the model's metadata as <c>vaecf.items</c>),
+/// output <c>scores</c>, float32 [batch, items], exactly what <see cref="IScorer.Score"/> returns
+/// (history items are not masked). The graphs:
+/// <list type="bullet">
+/// <item>Mult-VAE / Mult-DAE: x / ||x||_2 (a row of zeros stays zeros), then every layer's
+/// x W + b with tanh after all but the last; for the VAE the code layer keeps only its mean half
+/// (its first latent-size columns, no tanh): dropout is off and z = mu at inference.</item>
+/// <item>EASE: x B.</item>
+/// <item>popularity: the training click counts, the same row for every user.</item>
+/// </list>
+/// ONNX files are one protobuf message, which parsers cap at 2 GiB; a model bigger than that
+/// (EASE beyond about 23,000 items) would need ONNX's external-data layout, which is not written.
+/// </summary>
+public static class OnnxExporter
+{
+    /// <summary>Protobuf's limit on one message.</summary>
+    public const long MaxFileBytes = int.MaxValue;
+
+    public const string InputName = "history";
+    public const string OutputName = "scores";
+
+    /// <summary>Loads the model folder and writes the ONNX file atomically; returns its size in bytes.</summary>
+    public static long Export(string modelDirectory, string outputPath)
+    {
+        var (scorer, manifest) = ModelLoader.Load(modelDirectory);
+        return Export(scorer, manifest, outputPath);
+    }
+
+    public static long Export(IScorer scorer, ModelManifest manifest, string outputPath)
+    {
+        var model = Build(scorer, manifest);
+        if (model.Size > MaxFileBytes)
+            throw new VaeCfException(
+                $"The ONNX model of '{manifest.Model}' would take {model.Size / (double)(1L << 30):F2} GiB, over protobuf's 2 GiB limit for one file; exporting weights as ONNX external data is not supported.");
+        AtomicFile.Write(outputPath, model.WriteTo);
+        return model.Size;
+    }
+
+    /// <summary>The ONNX ModelProto of <paramref name="scorer"/>'s forward pass, not yet encoded.</summary>
+    public static ProtoMessage Build(IScorer scorer, ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.Items.Length != scorer.ItemCount)
+            throw new VaeCfException($"The model config lists {manifest.Items.Length} items but the model scores {scorer.ItemCount}.");
+        int items = scorer.ItemCount;
+        var graph = new OnnxGraphBuilder($"vaecf-{manifest.Model}");
+        graph.Input(InputName, null, items);
+        string description = scorer switch
+        {
+            AutoencoderNetwork network => Autoencoder(graph, network),
+            EaseScorer ease => Ease(graph, ease),
+            PopularityScorer popularity => Popularity(graph, popularity),
+            _ => throw new VaeCfException($"ONNX export supports Mult-VAE, Mult-DAE, EASE and popularity, not '{manifest.Model}'."),
+        };
+        graph.Output(OutputName, null, items);
+        graph.Metadata("vaecf.model", manifest.Model);
+        graph.Metadata("vaecf.items", JsonSerializer.Serialize(manifest.Items));
+        string version = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        return graph.Build(version, $"VaeCf {manifest.Model}: {description}");
+    }
+
+    private static string Autoencoder(OnnxGraphBuilder graph, AutoencoderNetwork network)
+    {
+        // x / ||x||_2 per row, as NetworkWorkspace.LoadInput. The floor on the squared norm (the
+        // smallest normal float) keeps an empty history's row at zeros instead of 0 / 0.
+        string squares = graph.Node("Mul", [InputName, InputName], "squares");
+        string axis = graph.Int64Constant("reduce_axis", 1);
+        string sum = graph.Node("ReduceSum", [squares, axis], "sum_of_squares", ("keepdims", 1));
+        string floor = graph.Weight("smallest_normal", [], new[] { 1.17549435e-38f });
+        string floored = graph.Node("Max", [sum, floor], "sum_of_squares_floored");
+        string norm = graph.Node("Sqrt", [floored], "norm");
+        string inverse = graph.Node("Reciprocal", [norm], "inverse_norm");
+        string current = graph.Node("Mul", [InputName, inverse], "normalized_history");
+
+        var parameters = network.Parameters;
+        for (int l = 0; l < network.LayerCount; l++)
+        {
+            var (inputs, outputs) = network.Shapes[l];
+            ReadOnlyMemory<float> weight = parameters.Values.AsMemory(network.WeightSlot(l).Offset, inputs * outputs);
+            ReadOnlyMemory<float> bias = parameters.Values.AsMemory(network.BiasSlot(l).Offset, outputs);
+            bool meanOfCode = network.IsVariational && l == network.CodeLayer;
+            if (meanOfCode)
+            {
+                // The code layer emits [mu | logvar]; inference uses z = mu, the first half of its columns.
+                int latent = network.Config.LatentSize;
+                var muWeight = new float[inputs * latent];
+                for (int i = 0; i < inputs; i++) weight.Span.Slice(i * outputs, latent).CopyTo(muWeight.AsSpan(i * latent, latent));
+                weight = muWeight;
+                bias = bias[..latent];
+                outputs = latent;
+            }
+            string w = graph.Weight($"layers.{l}.weight", [inputs, outputs], weight);
+            string b = graph.Weight($"layers.{l}.bias", [outputs], bias);
+            bool last = l == network.LayerCount - 1;
+            string linear = graph.Node("Gemm", [current, w, b], last ? OutputName : meanOfCode ? "mu" : $"layers.{l}.linear");
+            current = last || meanOfCode ? linear : graph.Node("Tanh", [linear], $"layers.{l}.tanh");
+        }
+        return $"scores = decoder(mu(encoder(x / ||x||))), layers [{string.Join("-", network.Shapes.Select(s => s.Inputs).Append(network.ItemCount))}]";
+    }
+
+    private static string Ease(OnnxGraphBuilder graph, EaseScorer ease)
+    {
+        string weights = graph.Weight("ease.weights", [ease.ItemCount, ease.ItemCount], ease.Weights);
+        graph.Node("MatMul", [InputName, weights], OutputName);
+        return $"scores = x B (EASE, lambda {ease.Lambda})";
+    }
+
+    private static string Popularity(OnnxGraphBuilder graph, PopularityScorer popularity)
+    {
+        string counts = graph.Weight("popularity.counts", [popularity.ItemCount], popularity.Counts);
+        string shape = graph.Node("Shape", [InputName], "history_shape");
+        graph.Node("Expand", [counts, shape], OutputName);
+        return "scores = training click counts, for every user";
+    }
+}
