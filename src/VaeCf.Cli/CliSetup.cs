@@ -9,6 +9,10 @@ public static class CliSetup
     public static void Configure(IConfigurator config)
     {
         config.SetApplicationName("vaecf");
+        // --version: the package version (and the commit, when the build knows it).
+        config.SetApplicationVersion(typeof(CliSetup).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown");
         // User errors become one red line and exit code 2; bugs keep their stack trace (exit 1).
         config.SetExceptionHandler((ex, _) =>
         {

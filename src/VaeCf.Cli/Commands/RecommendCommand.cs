@@ -38,7 +38,8 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         public string? Data { get; init; }
 
         [CommandOption("--input <FILE>")]
-        [Description("Many histories: JSON lines {\"user\":..,\"items\":[..]} or CSV user,item rows.")]
+        // Descriptions are Spectre markup: a literal bracket is doubled.
+        [Description("Many histories: JSON lines {\"user\":..,\"items\":[[..]]} or CSV user,item rows.")]
         public string? Input { get; init; }
 
         [CommandOption("-k|--top <N>")]
@@ -205,7 +206,7 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
     }
 }
 
-/// <summary>Histories from a file: JSON lines {"user": .., "items": [..]} or CSV user,item rows (grouped by user, first-seen order).</summary>
+/// <summary>Histories from a file: JSON lines {"user": .., "items": [[..]]} or CSV user,item rows (grouped by user, first-seen order).</summary>
 public static class HistoryFile
 {
     public readonly record struct History(string User, IReadOnlyList<string> Items);
