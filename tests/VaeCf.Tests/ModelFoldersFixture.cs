@@ -34,7 +34,7 @@ public sealed class ModelFoldersFixture : IDisposable
             Validation = held,
             Test = held,
         };
-        var options = new TrainingOptions { Epochs = 4, BatchSize = 100, Threads = 1, Seed = 5 };
+        var options = new TrainingOptions { Epochs = 20, BatchSize = 100, LearningRate = 0.01f, Threads = 1, Seed = 5 };
         foreach (var kind in new[] { ModelKind.MultVae, ModelKind.MultDae })
         {
             var result = new Trainer(options).Train(Data, new ModelConfig { Kind = kind, PDims = kind == ModelKind.MultVae ? [24, 48] : [32] });
