@@ -84,6 +84,19 @@ public class OnnxExportTests(ModelFoldersFixture models, Xunit.Abstractions.ITes
     }
 
     [Fact]
+    public void AModelOverTheProtobufLimitIsRefusedAndNothingIsWritten()
+    {
+        var (scorer, manifest) = ModelLoader.Load(models.Folder("ease"));
+        string path = Path.Combine(models.Root, "too-big.onnx");
+        long size = OnnxExporter.Build(scorer, manifest).Size;
+        var error = Assert.Throws<VaeCfException>(() => OnnxExporter.Export(scorer, manifest, path, maxBytes: size - 1));
+        Assert.Contains("2 GiB", error.Message);
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(models.Root, "too-big.onnx*"));
+        Assert.Equal(size, OnnxExporter.Export(scorer, manifest, path, maxBytes: size));
+    }
+
+    [Fact]
     public void ProtobufEncodingMatchesTheWireFormatByHand()
     {
         // Field 1 varint 150 -> 08 96 01 (protobuf's own example); field 2 string "hi" -> 12 02 68 69;
