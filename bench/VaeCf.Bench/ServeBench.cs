@@ -20,6 +20,7 @@ public static class ServeBench
     public static int Run(string[] args)
     {
         int items = 20108, history = 86, k = 100, seconds = 2, threads = Environment.ProcessorCount;
+        string? modelFolder = null;
         int[] sizes = [1, 16, 64];
         for (int i = 0; i < args.Length; i++)
         {
@@ -31,22 +32,37 @@ public static class ServeBench
                 case "--seconds": seconds = int.Parse(args[++i]); break;
                 case "--threads": threads = int.Parse(args[++i]); break;
                 case "--sizes": sizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
+                case "--model": modelFolder = args[++i]; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
-        var network = new AutoencoderNetwork(new ModelConfig { Kind = ModelKind.MultVae, ItemCount = items, PDims = [200, Hidden] }, new GemmEngine(threads));
-        network.Initialize(1);
-        var manifest = new ModelManifest
+        AutoencoderNetwork network;
+        Recommender recommender;
+        if (modelFolder is null)
         {
-            Model = ModelManifest.ModelName(ModelKind.MultVae),
-            Items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-        };
-        var recommender = new Recommender(network, manifest);
+            network = new AutoencoderNetwork(new ModelConfig { Kind = ModelKind.MultVae, ItemCount = items, PDims = [200, Hidden] }, new GemmEngine(threads));
+            network.Initialize(1);
+            var manifest = new ModelManifest
+            {
+                Model = ModelManifest.ModelName(ModelKind.MultVae),
+                Items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            };
+            recommender = new Recommender(network, manifest);
+        }
+        else
+        {
+            // A trained model: its bounds (and so the screen's candidate count) can differ from an untrained one's.
+            recommender = Recommender.Load(modelFolder, gemm: new GemmEngine(threads));
+            network = recommender.Scorer as AutoencoderNetwork ?? throw new InvalidOperationException($"{modelFolder} is not an autoencoder.");
+            items = recommender.ItemCount;
+        }
+        int depth = network.Shapes[network.LayerCount - 1].Inputs;
+        var ids = recommender.Manifest.Items;
         var rng = new Random(7);
         var pool = Enumerable.Range(0, 512).Select(_ => new RecommendationRequest(
-            Enumerable.Range(0, history).Select(_ => rng.Next(items).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), k)).ToArray();
-        Console.WriteLine($"{items:N0} items, [200-600] decoder, {history}-item histories, k = {k}, {threads} thread(s)");
-        Console.WriteLine("batch | path     | whole call | per request | prepare | hidden | output | select   (ms: median (min))");
+            Enumerable.Range(0, history).Select(_ => ids[rng.Next(items)]).ToArray(), k)).ToArray();
+        Console.WriteLine($"{items:N0} items, {(modelFolder is null ? "untrained" : modelFolder)}, {depth}-unit decoder output, {history}-item histories, k = {k}, {threads} thread(s)");
+        Console.WriteLine("batch | path     | whole call | per request | prepare | hidden | output | select | full output+select | candidates   (ms: median (min))");
         // Batches the recommender screens (8-bit products, then exact rescoring of the few items
         // that can make the top k) are timed along that path: output = the screen, select = bounds,
         // rescoring and top k; larger batches along the full fp32 one.
@@ -59,6 +75,8 @@ public static class ServeBench
             var hidden = new List<double>();
             var output = new List<double>();
             var select = new List<double>();
+            var fullPath = new List<double>(); // the fp32 path for the same rows, timed in the same loop as the screen
+            long candidateTotal = 0, screenedRows = 0;
             var ws = network.CreateWorkspace(Recommender.ScoreChunkRows);
             var scores = new float[size * items];
             var top = new int[k];
@@ -99,7 +117,9 @@ public static class ServeBench
                 {
                     if (screening)
                     {
-                        screened!.SelectTop(r, input.Slice(r * Hidden, Hidden), k, prepared[r].History, [], top, topScores, out _);
+                        screened!.SelectTop(r, input.Slice(r * depth, depth), k, prepared[r].History, [], top, topScores, out int candidates);
+                        candidateTotal += candidates;
+                        screenedRows++;
                         continue;
                     }
                     var row = scores.AsSpan(r * items, items);
@@ -107,10 +127,23 @@ public static class ServeBench
                     TopK.Select(row, k, top);
                 }
                 select.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                if (!screening) continue;
+                // Interleaved with the screen, so both see the same machine: what full scoring costs these rows.
+                t0 = Stopwatch.GetTimestamp();
+                packed!.Forward(input, size, scores);
+                for (int r = 0; r < size; r++)
+                {
+                    var row = scores.AsSpan(r * items, items);
+                    foreach (int c in prepared[r].History) row[c] = float.NegativeInfinity;
+                    TopK.Select(row, k, top);
+                }
+                fullPath.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             }
             static string Cell(List<double> x) { x.Sort(); return $"{x[x.Count / 2]:F3} ({x[0]:F3})"; }
             whole.Sort();
-            Console.WriteLine($"{size,5} | {(screening ? "screened" : "full"),-8} | {Cell(whole)} | {whole[whole.Count / 2] / size,7:F4} | {Cell(prepare)} | {Cell(hidden)} | {Cell(output)} | {Cell(select)}   ({whole.Count} runs)");
+            string full = fullPath.Count > 0 ? Cell(fullPath) : "-";
+            string candidateMean = screenedRows > 0 ? $"{(double)candidateTotal / screenedRows:F0}" : "-";
+            Console.WriteLine($"{size,5} | {(screening ? "screened" : "full"),-8} | {Cell(whole)} | {whole[whole.Count / 2] / size,7:F4} | {Cell(prepare)} | {Cell(hidden)} | {Cell(output)} | {Cell(select)} | {full} | {candidateMean}   ({whole.Count} runs)");
         }
         return 0;
     }

@@ -11,12 +11,17 @@ namespace VaeCf.Tests;
 /// <summary>
 /// The screened output layer must give exactly what full scoring gives: its bounds must hold for
 /// every item, and its top k (items, order, scores to the bit) must be full scoring's, ties and
-/// exclusions included. On a CPU without AVX-512 and AVX-VNNI there is no screened layer and
+/// exclusions included, with AVX-VNNI's byte products and with AVX-512BW's. On a CPU without AVX-512 or
+/// without both there is no screened layer and
 /// these tests check that (serving then always scores in full).
 /// </summary>
 public class ScreenedOutputLayerTests(ServingFixture model) : IClassFixture<ServingFixture>
 {
-    private static bool Available => Avx512F.IsSupported && AvxVnni.IsSupported;
+    private static bool Available => ScreenedOutputLayer.Supported;
+
+    /// <summary>null: the CPU's best byte products; false: AVX-512BW's even where AVX-VNNI exists (then both are tested).</summary>
+    private static ScreenedOutputLayer? Create(AutoencoderNetwork network, bool bytePairs) =>
+        ScreenedOutputLayer.TryCreate(network, bytePairs && AvxVnni.IsSupported ? false : null);
 
     private sealed record Case(AutoencoderNetwork Network, CsrMatrix Histories, float[] Hidden, float[] Scores, int Depth);
 
@@ -39,10 +44,12 @@ public class ScreenedOutputLayerTests(ServingFixture model) : IClassFixture<Serv
     [InlineData(1, 398, 2000, 3)]  // depth not a multiple of 4; two depth blocks, the bias in the second
     [InlineData(16, 401, 1000, 5)] // the most rows a pass screens
     [InlineData(5, 37, 333, 7)]    // one depth block, a partial last panel
-    public void EveryExactScoreLiesWithinItsBounds(int rows, int hidden, int items, int seed)
+    [InlineData(1, 398, 2000, 3, true)]
+    [InlineData(6, 401, 1000, 5, true)] // one tile of four rows, then two alone
+    public void EveryExactScoreLiesWithinItsBounds(int rows, int hidden, int items, int seed, bool bytePairs = false)
     {
         var c = Build(rows, hidden, items, seed);
-        var screened = ScreenedOutputLayer.TryCreate(c.Network);
+        var screened = Create(c.Network, bytePairs);
         Assert.Equal(Available, screened is not null);
         if (screened is null) return;
         screened.Screen(c.Hidden, rows);
@@ -68,10 +75,12 @@ public class ScreenedOutputLayerTests(ServingFixture model) : IClassFixture<Serv
     [InlineData(1, 398, 2000, 100)]
     [InlineData(7, 64, 1000, 10)]
     [InlineData(16, 401, 1000, 1)]
-    public void TopKIsFullScoringsToTheBitAndPrunes(int rows, int hidden, int items, int k)
+    [InlineData(7, 64, 1000, 10, true)]
+    [InlineData(1, 398, 2000, 100, true)]
+    public void TopKIsFullScoringsToTheBitAndPrunes(int rows, int hidden, int items, int k, bool bytePairs = false)
     {
         var c = Build(rows, hidden, items, seed: rows + hidden);
-        var screened = ScreenedOutputLayer.TryCreate(c.Network);
+        var screened = Create(c.Network, bytePairs);
         if (screened is null) { Assert.False(Available); return; }
         screened.Screen(c.Hidden, rows);
         var random = new Random(11);

@@ -11,8 +11,8 @@ namespace VaeCf.Serving;
 /// The exact top k of the output layer, without every item's exact score. A server asks for the
 /// best 100 of 20,000 items, and the fp32 output layer (12M multiply-adds per request) is most of
 /// a request's cost; an 8-bit copy of the weights gives every item's score to within a bound that
-/// is proved, not estimated, at about half the arithmetic (AVX-VNNI: 32 byte products per
-/// instruction against 16 fp32 ones) and a quarter of the memory traffic. Only the items whose
+/// is proved, not estimated, at a quarter of the memory traffic (AVX-VNNI: 32 byte products per
+/// instruction against 16 fp32 ones; without it, AVX-512BW: 64 byte products in three instructions). Only the items whose
 /// upper bound reaches the k-th best lower bound (a few hundred) are then scored exactly, with the
 /// evaluator's own arithmetic, so the answer (items, order, scores) is the one full scoring gives.
 /// <para>
@@ -49,13 +49,20 @@ internal sealed unsafe class ScreenedOutputLayer
     private readonly float[] _bias;
     private readonly int[] _blockStarts; // over [0, depth + 1), as the GEMM engine cuts the output product
     private readonly double _rounding; // γ for an fp32 sum over depth + 1 terms in a few blocks
+    private readonly bool _vnni;
+    private readonly int _codeLevels; // hidden codes run 0.._codeLevels
     // Per pass (one caller at a time, as for the packed layer); rows are then read in parallel.
     private byte[] _quantized = [];
     private int[] _dots = [];
     private RowQuantization[] _rowScales = [];
 
-    private ScreenedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int items, int depthBlock, int threads)
+    private ScreenedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int items, int depthBlock, int threads, bool vnni)
     {
+        _vnni = vnni;
+        // AVX-VNNI sums u8·s8 products straight into int32, so codes use all 8 bits. AVX-512BW's
+        // vpmaddubsw adds two of them into an int16 and saturates, so there codes stop at 127
+        // (2·127·127 < 2^15): the hidden row's step doubles, the bound's δ term with it.
+        _codeLevels = vnni ? 255 : 127;
         _depth = depth;
         _items = items;
         _threads = Math.Max(1, threads);
@@ -113,20 +120,26 @@ internal sealed unsafe class ScreenedOutputLayer
         _rounding = n * Math.ScaleB(1, -24) / (1 - n * Math.ScaleB(1, -24));
     }
 
+    /// <summary>Whether this CPU has the 8-bit products the screen needs (AVX-VNNI, or AVX-512BW's slower form).</summary>
+    public static bool Supported => Avx512F.IsSupported && (AvxVnni.IsSupported || Avx512BW.IsSupported);
+
     /// <summary>
-    /// Null where the CPU lacks AVX-512 or AVX-VNNI (the packed layer's arithmetic and the 8-bit
-    /// products), or where a weight is not finite (no bound can hold).
+    /// Null where the CPU lacks AVX-512 (the packed layer's arithmetic) or both AVX-VNNI and
+    /// AVX-512BW (the 8-bit products), or where a weight is not finite (no bound can hold).
+    /// <paramref name="useVnni"/> false forces the AVX-512BW products (tests run both where both exist).
     /// </summary>
-    public static ScreenedOutputLayer? TryCreate(AutoencoderNetwork network)
+    public static ScreenedOutputLayer? TryCreate(AutoencoderNetwork network, bool? useVnni = null)
     {
-        if (network.Gemm.Simd != SimdLevel.Vector512 || !Avx512F.IsSupported || !AvxVnni.IsSupported) return null;
+        if (network.Gemm.Simd != SimdLevel.Vector512 || !Supported) return null;
+        bool vnni = useVnni ?? AvxVnni.IsSupported;
+        if (vnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not supported by this processor.");
         int last = network.LayerCount - 1;
         var (inputs, outputs) = network.Shapes[last];
         var weight = network.Parameters.View(network.WeightSlot(last));
         var bias = network.Parameters.View(network.BiasSlot(last));
         foreach (float w in weight) if (!float.IsFinite(w) || Math.Abs(w) > 1e15f) return null;
         foreach (float b in bias) if (!float.IsFinite(b) || Math.Abs(b) > 1e15f) return null;
-        return new ScreenedOutputLayer(weight, bias, inputs, outputs, network.Gemm.DepthBlock, network.Gemm.Threads);
+        return new ScreenedOutputLayer(weight, bias, inputs, outputs, network.Gemm.DepthBlock, network.Gemm.Threads, vnni);
     }
 
     /// <summary>Whether screening pays for <paramref name="rows"/> rows with a top <paramref name="k"/> each.</summary>
@@ -143,13 +156,13 @@ internal sealed unsafe class ScreenedOutputLayer
         if (_dots.Length < (long)paddedRows * stride) _dots = GC.AllocateArray<int>(checked(paddedRows * stride), pinned: true);
         if (_rowScales.Length < rows) _rowScales = new RowQuantization[paddedRows];
         Array.Clear(_quantized, 0, paddedRows * rowBytes);
-        for (int r = 0; r < rows; r++) _rowScales[r] = Quantize(hidden.Slice(r * _depth, _depth), _quantized.AsSpan(r * rowBytes, rowBytes));
+        for (int r = 0; r < rows; r++) _rowScales[r] = Quantize(hidden.Slice(r * _depth, _depth), _quantized.AsSpan(r * rowBytes, rowBytes), _codeLevels);
 
         int parts = Math.Min(_threads * PartsPerThread, _panelCount);
-        if (_threads == 1 || (long)paddedRows * _depth * _items < 2_000_000) DotPanels(0, _panelCount, paddedRows);
+        if (_threads == 1 || (long)paddedRows * _depth * _items < 2_000_000) DotPanels(0, _panelCount, rows);
         else
             Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = _threads },
-                part => DotPanels((int)((long)_panelCount * part / parts), (int)((long)_panelCount * (part + 1) / parts), paddedRows));
+                part => DotPanels((int)((long)_panelCount * part / parts), (int)((long)_panelCount * (part + 1) / parts), rows));
     }
 
     /// <summary>
@@ -203,8 +216,8 @@ internal sealed unsafe class ScreenedOutputLayer
 
     private readonly record struct RowQuantization(double Low, double Step, double HatNorm, double DeltaNorm, double MaxAbs, bool Finite);
 
-    /// <summary>h ≈ lo + step·u with u in 0..255; the norms of ĥ and of the residual δ = h − ĥ for the bound.</summary>
-    private static RowQuantization Quantize(ReadOnlySpan<float> h, Span<byte> codes)
+    /// <summary>h ≈ lo + step·u with u in 0..levels; the norms of ĥ and of the residual δ = h − ĥ for the bound.</summary>
+    private static RowQuantization Quantize(ReadOnlySpan<float> h, Span<byte> codes, int levels)
     {
         double lo = double.PositiveInfinity, hi = double.NegativeInfinity, maxAbs = 0;
         foreach (float v in h)
@@ -215,11 +228,11 @@ internal sealed unsafe class ScreenedOutputLayer
             maxAbs = Math.Max(maxAbs, Math.Abs(v));
         }
         if (h.Length == 0) return new RowQuantization(0, 0, 0, 0, 0, true);
-        double step = (hi - lo) / 255;
+        double step = (hi - lo) / levels;
         double hatSquares = 0, deltaSquares = 0;
         for (int i = 0; i < h.Length; i++)
         {
-            int u = step > 0 ? (int)Math.Clamp(Math.Round((h[i] - lo) / step), 0, 255) : 0;
+            int u = step > 0 ? (int)Math.Clamp(Math.Round((h[i] - lo) / step), 0, levels) : 0;
             codes[i] = (byte)u;
             double hat = lo + step * u, delta = h[i] - hat;
             hatSquares += hat * hat;
@@ -230,19 +243,85 @@ internal sealed unsafe class ScreenedOutputLayer
         return new RowQuantization(lo, step, Math.Sqrt(hatSquares) * (1 + 1e-12) + slack, Math.Sqrt(deltaSquares) * (1 + 1e-12) + slack, maxAbs, true);
     }
 
-    /// <summary>dots[row, item] = Σ u[row, p]·q[p, item] over panels [q0, q1), four rows by one panel at a time.</summary>
-    private void DotPanels(int q0, int q1, int paddedRows)
+    /// <summary>
+    /// dots[row, item] = Σ u[row, p]·q[p, item] over panels [q0, q1), four rows by one panel at a
+    /// time; with AVX-512BW a lone row (or the last few) runs alone rather than padded to four.
+    /// </summary>
+    private void DotPanels(int q0, int q1, int rows)
     {
         int rowBytes = _groups * Group, stride = _panelCount * Width;
+        int tiled = _vnni ? (rows + RowTile - 1) / RowTile * RowTile : rows / RowTile * RowTile;
         fixed (byte* u = _quantized) fixed (sbyte* panels = _panels) fixed (int* dots = _dots)
         {
             for (int q = q0; q < q1; q++)
             {
                 sbyte* b = panels + (long)q * _groups * Width * Group;
-                for (int r = 0; r < paddedRows; r += RowTile)
-                    Kernel4x32(u + (long)r * rowBytes, rowBytes, b, _groups, dots + (long)r * stride + q * Width, stride);
+                for (int r = 0; r < tiled; r += RowTile)
+                {
+                    if (_vnni) Kernel4x32(u + (long)r * rowBytes, rowBytes, b, _groups, dots + (long)r * stride + q * Width, stride);
+                    else Kernel4x32Bw(u + (long)r * rowBytes, rowBytes, b, _groups, dots + (long)r * stride + q * Width, stride);
+                }
+                for (int r = tiled; r < rows; r++) Kernel1x32Bw(u + (long)r * rowBytes, b, _groups, dots + (long)r * stride + q * Width);
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Kernel4x32"/> with AVX-512BW: per group, vpmaddubsw sums pairs of byte products
+    /// into int16 (no saturation: codes stop at 127) and vpmaddwd by ones sums those pairs into the
+    /// int32 lanes, so each lane gets the same four-product sum as a VNNI lane.
+    /// </summary>
+    private static void Kernel4x32Bw(byte* a, int aStride, sbyte* b, int groups, int* c, int cStride)
+    {
+        var ones = Vector512.Create((short)1);
+        Vector512<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int g = 0; g < groups; g++)
+        {
+            sbyte* bg = b + g * Width * Group;
+            var b0 = Vector512.Load(bg); var b1 = Vector512.Load(bg + 64);
+            var x = Vector512.Create(*(int*)(a + g * Group)).AsByte();
+            c00 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b0), ones);
+            c01 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b1), ones);
+            x = Vector512.Create(*(int*)(a + aStride + g * Group)).AsByte();
+            c10 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b0), ones);
+            c11 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b1), ones);
+            x = Vector512.Create(*(int*)(a + 2 * aStride + g * Group)).AsByte();
+            c20 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b0), ones);
+            c21 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b1), ones);
+            x = Vector512.Create(*(int*)(a + 3 * aStride + g * Group)).AsByte();
+            c30 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b0), ones);
+            c31 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, b1), ones);
+        }
+        c00.Store(c); c01.Store(c + 16); c += cStride;
+        c10.Store(c); c11.Store(c + 16); c += cStride;
+        c20.Store(c); c21.Store(c + 16); c += cStride;
+        c30.Store(c); c31.Store(c + 16);
+    }
+
+    /// <summary>One byte row against one panel with AVX-512BW; two chains per half panel so the adds overlap.</summary>
+    private static void Kernel1x32Bw(byte* a, sbyte* b, int groups, int* c)
+    {
+        var ones = Vector512.Create((short)1);
+        Vector512<int> c0 = default, c1 = default, d0 = default, d1 = default;
+        int g = 0;
+        for (; g + 2 <= groups; g += 2)
+        {
+            sbyte* bg = b + g * Width * Group;
+            var x = Vector512.Create(*(int*)(a + g * Group)).AsByte();
+            var y = Vector512.Create(*(int*)(a + (g + 1) * Group)).AsByte();
+            c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, Vector512.Load(bg)), ones);
+            c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, Vector512.Load(bg + 64)), ones);
+            d0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(y, Vector512.Load(bg + 128)), ones);
+            d1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(y, Vector512.Load(bg + 192)), ones);
+        }
+        if (g < groups)
+        {
+            sbyte* bg = b + g * Width * Group;
+            var x = Vector512.Create(*(int*)(a + g * Group)).AsByte();
+            c0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, Vector512.Load(bg)), ones);
+            c1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(x, Vector512.Load(bg + 64)), ones);
+        }
+        (c0 + d0).Store(c); (c1 + d1).Store(c + 16);
     }
 
     /// <summary>Four byte rows against one panel: 16 accumulators of 8 lanes, each lane summing four byte products per step.</summary>
