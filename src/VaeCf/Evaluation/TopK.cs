@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using VaeCf.Numerics;
 
 namespace VaeCf.Evaluation;
 
@@ -26,7 +27,8 @@ public static class TopK
     /// <paramref name="skipNegativeInfinity"/>, otherwise ranked last) into
     /// <paramref name="result"/> in rank order and returns how many were written.
     /// </summary>
-    public static int Select(ReadOnlySpan<float> scores, int k, Span<int> result, bool skipNegativeInfinity = true)
+    /// <param name="simd">Vector width of the scan; the processor's best when null (the answer is the same at every level).</param>
+    public static int Select(ReadOnlySpan<float> scores, int k, Span<int> result, bool skipNegativeInfinity = true, SimdLevel? simd = null)
     {
         k = Math.Min(k, scores.Length);
         if (k <= 0) return 0;
@@ -37,7 +39,7 @@ public static class TopK
         Span<ulong> keys = capacity <= StackCandidates ? stackalloc ulong[capacity] : (rented = ArrayPool<ulong>.Shared.Rent(capacity)).AsSpan(0, capacity);
         try
         {
-            int count = Collect(scores, k, keys, skipNegativeInfinity);
+            int count = Collect(scores, k, keys, skipNegativeInfinity, simd ?? SimdCapabilities.Best);
             if (count > k) SelectSmallest(keys[..count], k);
             int found = Math.Min(count, k);
             keys[..found].Sort();
@@ -54,7 +56,7 @@ public static class TopK
     /// Appends the key of every score that can still make the top k; returns how many keys are
     /// left in <paramref name="keys"/> (its best k are the answer).
     /// </summary>
-    private static int Collect(ReadOnlySpan<float> scores, int k, Span<ulong> keys, bool skipNegativeInfinity)
+    private static int Collect(ReadOnlySpan<float> scores, int k, Span<ulong> keys, bool skipNegativeInfinity, SimdLevel simd)
     {
         // Until the buffer first fills, every admissible score enters: above -inf, or not NaN
         // when -inf may be ranked. After that only scores strictly above the worst kept one:
@@ -62,38 +64,32 @@ public static class TopK
         bool everyNumber = !skipNegativeInfinity;
         float threshold = float.NegativeInfinity;
         int count = 0, i = 0, limit = keys.Length - Vector512<float>.Count;
-        if (Vector512.IsHardwareAccelerated)
+        // Whole vectors at the chosen width, then the tail one score at a time: the same steps.
+        for (int width = Elementwise.Width(simd); ; width = 1, simd = SimdLevel.Scalar)
         {
-            for (; i <= scores.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            for (; i <= scores.Length - width; i += width)
             {
-                var v = Vector512.Create(scores.Slice(i, Vector512<float>.Count));
-                var admitted = everyNumber ? Vector512.Equals(v, v) : Vector512.GreaterThan(v, Vector512.Create(threshold));
-                ulong bits = admitted.ExtractMostSignificantBits();
+                ulong bits = everyNumber ? Elementwise.Mask(simd, scores, i, default(IsNumber)) : Elementwise.Mask(simd, scores, i, new Above(threshold));
                 if (bits == 0) continue;
                 count = Append(scores, i, bits, keys, count);
                 if (count > limit) (count, threshold, everyNumber) = (k, Compact(keys[..count], k, scores), false);
             }
+            if (width == 1) return count;
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i <= scores.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var v = Vector256.Create(scores.Slice(i, Vector256<float>.Count));
-                var admitted = everyNumber ? Vector256.Equals(v, v) : Vector256.GreaterThan(v, Vector256.Create(threshold));
-                ulong bits = admitted.ExtractMostSignificantBits();
-                if (bits == 0) continue;
-                count = Append(scores, i, bits, keys, count);
-                if (count > limit) (count, threshold, everyNumber) = (k, Compact(keys[..count], k, scores), false);
-            }
-        }
-        for (; i < scores.Length; i++)
-        {
-            float s = scores[i];
-            if (everyNumber ? float.IsNaN(s) : !(s > threshold)) continue;
-            keys[count++] = Key(s, i);
-            if (count > limit) (count, threshold, everyNumber) = (k, Compact(keys[..count], k, scores), false);
-        }
-        return count;
+    }
+
+    private readonly struct IsNumber : IMaskOperator
+    {
+        public bool Invoke(float x) => !float.IsNaN(x);
+        public ulong Invoke(Vector256<float> x) => Vector256.Equals(x, x).ExtractMostSignificantBits();
+        public ulong Invoke(Vector512<float> x) => Vector512.Equals(x, x).ExtractMostSignificantBits();
+    }
+
+    private readonly struct Above(float threshold) : IMaskOperator
+    {
+        public bool Invoke(float x) => x > threshold;
+        public ulong Invoke(Vector256<float> x) => Vector256.GreaterThan(x, Vector256.Create(threshold)).ExtractMostSignificantBits();
+        public ulong Invoke(Vector512<float> x) => Vector512.GreaterThan(x, Vector512.Create(threshold)).ExtractMostSignificantBits();
     }
 
     private static int Append(ReadOnlySpan<float> scores, int start, ulong bits, Span<ulong> keys, int count)

@@ -110,17 +110,18 @@ public static class TanhActivation
     public static void Forward(Span<float> values) => TensorPrimitives.Tanh(values, values);
 
     /// <summary>d(pre) = d(out) * (1 - out^2), in place on <paramref name="gradient"/>; uses the saved output.</summary>
-    public static void Backward(Span<float> gradient, ReadOnlySpan<float> output)
+    /// <param name="simd">Vector width; the processor's best when null (every level gives the same bits).</param>
+    public static void Backward(Span<float> gradient, ReadOnlySpan<float> output, SimdLevel? simd = null)
     {
         if (output.Length < gradient.Length) throw new ArgumentException("The saved output is shorter than the gradient.");
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= gradient.Length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var y = Vector512.Create(output.Slice(i, Vector512<float>.Count));
-                var g = Vector512.Create(gradient.Slice(i, Vector512<float>.Count));
-                (g * (Vector512<float>.One - y * y)).CopyTo(gradient.Slice(i, Vector512<float>.Count));
-            }
-        for (; i < gradient.Length; i++) gradient[i] *= 1f - output[i] * output[i];
+        Elementwise.MapInPlace(simd ?? SimdCapabilities.Best, gradient, output, default(DerivativeFromOutput));
+    }
+
+    /// <summary>(d(out), out) → d(out) * (1 - out^2).</summary>
+    private readonly struct DerivativeFromOutput : IBinaryOperator
+    {
+        public float Invoke(float g, float y) => g * (1f - y * y);
+        public Vector256<float> Invoke(Vector256<float> g, Vector256<float> y) => g * (Vector256<float>.One - y * y);
+        public Vector512<float> Invoke(Vector512<float> g, Vector512<float> y) => g * (Vector512<float>.One - y * y);
     }
 }

@@ -1,10 +1,11 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using VaeCf.Numerics;
 
 namespace VaeCf.Model;
 
 /// <summary>
-/// The two terms of the Mult-VAE objective (PROTOCOL.md, "Loss"):
+/// The two terms of the Mult-VAE objective (docs/protocol.md, "Loss"):
 /// mean_u [ -sum_i x_ui log_softmax(logits_u)_i ] + beta * mean_u KL_u.
 /// Each function returns the batch mean of its term and writes the gradient of that mean.
 /// </summary>
@@ -19,23 +20,25 @@ public static class Loss
     /// <param name="clickPointers">Row r's clicks are clickColumns[clickPointers[r]..clickPointers[r+1]].</param>
     /// <param name="clickValues">Click weights; empty means every click counts 1.</param>
     /// <param name="rowLosses">Per-row negative log-likelihood (not divided by rows).</param>
+    /// <param name="simd">Vector width of the exponentials; the processor's best when null.</param>
     public static void MultinomialNll(Span<float> logits, int rows, int items, ReadOnlySpan<int> clickPointers,
-        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses)
+        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses, SimdLevel? simd = null)
     {
-        MultinomialNll(logits, 0, rows, rows, items, clickPointers, clickColumns, clickValues, rowLosses);
+        MultinomialNll(logits, 0, rows, rows, items, clickPointers, clickColumns, clickValues, rowLosses, simd);
     }
 
     /// <summary>Rows [rowStart, rowEnd) of a batch of <paramref name="rows"/>: each row is independent, so threads may split them.</summary>
     public static void MultinomialNll(Span<float> logits, int rowStart, int rowEnd, int rows, int items, ReadOnlySpan<int> clickPointers,
-        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses)
+        ReadOnlySpan<int> clickColumns, ReadOnlySpan<float> clickValues, Span<double> rowLosses, SimdLevel? simd = null)
     {
+        var level = simd ?? SimdCapabilities.Best;
         for (int r = rowStart; r < rowEnd; r++)
             rowLosses[r] = MultinomialNllRow(logits.Slice(r * items, items), clickPointers[r], clickPointers[r + 1],
-                clickColumns, clickValues, 1f / rows);
+                clickColumns, clickValues, 1f / rows, level);
     }
 
     public static double MultinomialNllRow(Span<float> row, int clickStart, int clickEnd, ReadOnlySpan<int> clickColumns,
-        ReadOnlySpan<float> clickValues, float scale)
+        ReadOnlySpan<float> clickValues, float scale, SimdLevel? simd = null)
     {
         float max = TensorPrimitives.Max(row);
         double clickedLogits = 0, clickTotal = 0;
@@ -45,7 +48,7 @@ public static class Loss
             clickedLogits += (double)x * (row[clickColumns[e]] - max);
             clickTotal += x;
         }
-        double sumExp = ExpShiftedInPlace(row, max);
+        double sumExp = ExpShiftedInPlace(row, max, simd ?? SimdCapabilities.Best);
         double logSumExp = Math.Log(sumExp);
         // -sum x (l - max - log sum exp(l - max))
         double nll = clickTotal * logSumExp - clickedLogits;
@@ -56,40 +59,15 @@ public static class Loss
     }
 
     /// <summary>row = exp(row - shift) in one vectorized pass; returns the sum of the results.</summary>
-    private static double ExpShiftedInPlace(Span<float> row, float shift)
+    internal static double ExpShiftedInPlace(Span<float> row, float shift, SimdLevel simd) =>
+        Elementwise.MapInPlaceAndSum(simd, row, new ExpShifted(shift));
+
+    /// <summary>exp(x - shift). The vector forms round differently from MathF.Exp (within a few ulp), so the loss depends slightly on the level.</summary>
+    private readonly struct ExpShifted(float shift) : IUnaryOperator
     {
-        int i = 0;
-        double sum = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var s = Vector512.Create(shift);
-            var acc = Vector512<float>.Zero;
-            for (; i <= row.Length - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var e = Vector512.Exp(Vector512.Create(row.Slice(i, Vector512<float>.Count)) - s);
-                e.CopyTo(row.Slice(i, Vector512<float>.Count));
-                acc += e;
-            }
-            sum = Vector512.Sum(acc);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var s = Vector256.Create(shift);
-            var acc = Vector256<float>.Zero;
-            for (; i <= row.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var e = Vector256.Exp(Vector256.Create(row.Slice(i, Vector256<float>.Count)) - s);
-                e.CopyTo(row.Slice(i, Vector256<float>.Count));
-                acc += e;
-            }
-            sum = Vector256.Sum(acc);
-        }
-        for (; i < row.Length; i++)
-        {
-            row[i] = MathF.Exp(row[i] - shift);
-            sum += row[i];
-        }
-        return sum;
+        public float Invoke(float x) => MathF.Exp(x - shift);
+        public Vector256<float> Invoke(Vector256<float> x) => Vector256.Exp(x - Vector256.Create(shift));
+        public Vector512<float> Invoke(Vector512<float> x) => Vector512.Exp(x - Vector512.Create(shift));
     }
 
     /// <summary>
