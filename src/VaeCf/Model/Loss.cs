@@ -59,7 +59,7 @@ public static class Loss
     }
 
     /// <summary>row = exp(row - shift) in one vectorized pass; returns the sum of the results.</summary>
-    internal static double ExpShiftedInPlace(Span<float> row, float shift, SimdLevel simd) =>
+    private static double ExpShiftedInPlace(Span<float> row, float shift, SimdLevel simd) =>
         Elementwise.MapInPlaceAndSum(simd, row, new ExpShifted(shift));
 
     /// <summary>exp(x - shift). The vector forms round differently from MathF.Exp (within a few ulp), so the loss depends slightly on the level.</summary>
