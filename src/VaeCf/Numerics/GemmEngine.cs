@@ -76,8 +76,52 @@ public sealed unsafe class GemmEngine
         if (ncMax > 0) _ncMax = ncMax;
     }
 
-    /// <summary>Largest depth block: products over k are summed in ceil(k / DepthBlock) equal blocks.</summary>
-    internal int DepthBlock => _kcMax;
+    /// <summary>How many depth blocks (of at most the largest, _kcMax) a product over <paramref name="k"/> is summed in.</summary>
+    private int DepthBlockCount(int k) => (k + _kcMax - 1) / _kcMax;
+
+    /// <summary>Where depth block <paramref name="block"/> of <paramref name="blocks"/> starts: equal blocks, so the sum order depends only on k.</summary>
+    private static int DepthBlockStart(int k, int blocks, int block) => (int)((long)k * block / blocks);
+
+    /// <summary>
+    /// The depth blocks of a product over <paramref name="k"/>: block b is [starts[b], starts[b + 1]).
+    /// Code that reproduces this engine's sums outside it (the packed B, the serving screen's exact
+    /// rescoring) takes its blocks from here.
+    /// </summary>
+    internal int[] DepthBlockStarts(int k)
+    {
+        int blocks = Math.Max(1, DepthBlockCount(k));
+        var starts = new int[blocks + 1];
+        for (int b = 0; b <= blocks; b++) starts[b] = DepthBlockStart(k, blocks, b);
+        return starts;
+    }
+
+    /// <summary>Whether <see cref="PackB"/> is available: the packed form is laid out for the AVX-512 kernels.</summary>
+    public bool SupportsPackedB => Simd == SimdLevel.Vector512 && Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Packs B (k x n, row-major, leading dimension <paramref name="ldb"/>) once for many products
+    /// with few rows of A (<see cref="MultiplyPacked"/>), as BLAS's sgemm_pack. The copy holds
+    /// about k x n floats and this engine's depth blocks.
+    /// </summary>
+    public PackedB PackB(ReadOnlySpan<float> b, int k, int n, int ldb)
+    {
+        if (!SupportsPackedB) throw new PlatformNotSupportedException($"Packed B needs the AVX-512 kernels; this engine runs {Simd}.");
+        Validate(Transpose.No, Transpose.No, 1, n, k, k, k, b.Length, ldb, n, n);
+        if (k == 0) throw new ArgumentOutOfRangeException(nameof(k), "A packed B needs at least one row.");
+        return new PackedB(b, k, n, ldb, DepthBlockStarts(k), Threads);
+    }
+
+    /// <summary>
+    /// C = A · B with B packed by <see cref="PackB"/> (C[m x n] overwritten, as beta = 0), bit for
+    /// bit what <see cref="Multiply"/> gives for the same product on the packing engine. With
+    /// <paramref name="onesColumn"/>, A holds k − 1 columns and the last is taken as ones: an
+    /// affine layer [h, 1] · [W; b] without copying h. One caller at a time per packed B.
+    /// </summary>
+    public void MultiplyPacked(int m, ReadOnlySpan<float> a, int lda, PackedB b, Span<float> c, int ldc, bool onesColumn = false)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        b.Multiply(m, a, lda, c, ldc, onesColumn);
+    }
 
     /// <summary>Register tile height (rows of C per kernel call) of the chosen SIMD level.</summary>
     public int TileRows => _mr;
@@ -140,14 +184,14 @@ public sealed unsafe class GemmEngine
     /// </summary>
     private void MultiplyFewRows(float* a, int lda, float* b, int ldb, float* c, int ldc, int m, int n, int k, float alpha, float beta)
     {
-        int kBlocks = (k + _kcMax - 1) / _kcMax;
+        int kBlocks = DepthBlockCount(k);
         float* sum = _workspaces[0].EnsureB(n + 16);
         for (int i = 0; i < m; i++)
         {
             float* aRow = a + (nint)i * lda, cRow = c + (nint)i * ldc;
             for (int kb = 0; kb < kBlocks; kb++)
             {
-                int p0 = (int)((long)k * kb / kBlocks), p1 = (int)((long)k * (kb + 1) / kBlocks);
+                int p0 = DepthBlockStart(k, kBlocks, kb), p1 = DepthBlockStart(k, kBlocks, kb + 1);
                 new Span<float>(sum, n).Clear();
                 for (int p = p0; p < p1; p++) AccumulateRow(aRow[p], b + (nint)p * ldb, sum, n);
                 MergeTile(sum, n, cRow, ldc, 1, n, alpha, kb == 0 ? beta : 1f);
@@ -246,7 +290,7 @@ public sealed unsafe class GemmEngine
     {
         int mr = _mr, nr = _nr, k = job.K;
         // Equal blocks rather than max-size blocks plus a sliver: the sum order still depends only on k.
-        int kBlocks = (k + _kcMax - 1) / _kcMax;
+        int kBlocks = DepthBlockCount(k);
         int rows = r1 - r0, cols = c1 - c0;
         int mBlocks = (rows + _mcMax - 1) / _mcMax, nBlocks = (cols + _ncMax - 1) / _ncMax;
         int mcMax = RoundUp((rows + mBlocks - 1) / mBlocks, mr), ncMax = RoundUp((cols + nBlocks - 1) / nBlocks, nr);
@@ -264,7 +308,7 @@ public sealed unsafe class GemmEngine
         // this thread's columns; only the smaller kc x nc B block is re-packed per jc.
         for (int kb = 0; kb < kBlocks; kb++)
         {
-            int pc = (int)((long)k * kb / kBlocks), kc = (int)((long)k * (kb + 1) / kBlocks) - pc;
+            int pc = DepthBlockStart(k, kBlocks, kb), kc = DepthBlockStart(k, kBlocks, kb + 1) - pc;
             float beta = kb == 0 ? job.Beta : 1f;
             for (int ic = r0; ic < r1; ic += mcMax)
             {

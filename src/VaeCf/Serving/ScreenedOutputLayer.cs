@@ -47,7 +47,7 @@ internal sealed unsafe class ScreenedOutputLayer
     private readonly double[] _scale, _columnSum, _residualNorm, _weightNorm, _absoluteSum;
     private readonly float[] _transposed; // items x depth: an item's weights contiguous, for exact rescoring
     private readonly float[] _bias;
-    private readonly int[] _blockStarts; // over [0, depth + 1), as the GEMM engine cuts the output product
+    private readonly int[] _blockStarts; // over [0, depth + 1), the GEMM engine's blocks of the output product
     private readonly double _rounding; // γ for an fp32 sum over depth + 1 terms in a few blocks
     private readonly bool _vnni;
     private readonly int _codeLevels; // hidden codes run 0.._codeLevels
@@ -56,7 +56,7 @@ internal sealed unsafe class ScreenedOutputLayer
     private int[] _dots = [];
     private RowQuantization[] _rowScales = [];
 
-    private ScreenedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int items, int depthBlock, int threads, bool vnni)
+    private ScreenedOutputLayer(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int depth, int items, int[] blockStarts, int threads, bool vnni)
     {
         _vnni = vnni;
         // AVX-VNNI sums u8·s8 products straight into int32, so codes use all 8 bits. AVX-512BW's
@@ -111,9 +111,8 @@ internal sealed unsafe class ScreenedOutputLayer
             _weightNorm[j] = Math.Sqrt(squares[j]) * (1 + 1e-12);
             _absoluteSum[j] *= 1 + 1e-12;
         }
-        int blocks = (depth + 1 + depthBlock - 1) / depthBlock;
-        _blockStarts = new int[blocks + 1];
-        for (int b = 0; b <= blocks; b++) _blockStarts[b] = (int)((long)(depth + 1) * b / blocks);
+        _blockStarts = blockStarts;
+        int blocks = blockStarts.Length - 1;
         // Rounding of a sum of n products by FMA chains and block merges: below n·u/(1 − n·u)
         // times the sum of magnitudes (u = 2^-24); n counts the terms and the merges, doubled for margin.
         double n = 2.0 * (depth + 1 + blocks);
@@ -130,7 +129,7 @@ internal sealed unsafe class ScreenedOutputLayer
     /// </summary>
     public static ScreenedOutputLayer? TryCreate(AutoencoderNetwork network, bool? useVnni = null)
     {
-        if (network.Gemm.Simd != SimdLevel.Vector512 || !Supported) return null;
+        if (!network.Gemm.SupportsPackedB || !Supported) return null;
         bool vnni = useVnni ?? AvxVnni.IsSupported;
         if (vnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("AVX-VNNI is not supported by this processor.");
         int last = network.LayerCount - 1;
@@ -139,7 +138,7 @@ internal sealed unsafe class ScreenedOutputLayer
         var bias = network.Parameters.View(network.BiasSlot(last));
         foreach (float w in weight) if (!float.IsFinite(w) || Math.Abs(w) > 1e15f) return null;
         foreach (float b in bias) if (!float.IsFinite(b) || Math.Abs(b) > 1e15f) return null;
-        return new ScreenedOutputLayer(weight, bias, inputs, outputs, network.Gemm.DepthBlock, network.Gemm.Threads, vnni);
+        return new ScreenedOutputLayer(weight, bias, inputs, outputs, network.Gemm.DepthBlockStarts(inputs + 1), network.Gemm.Threads, vnni);
     }
 
     /// <summary>Whether screening pays for <paramref name="rows"/> rows with a top <paramref name="k"/> each.</summary>
