@@ -32,6 +32,9 @@ public sealed class Recommender
     private readonly Lazy<ScreenedOutputLayer?> _screenedOutput;
     private float[] _hidden = []; // a pass's output-layer inputs, read by the parallel selections
 
+    /// <summary>False sends every pass through full scoring even where the screen would take it (benchmarks compare the two; the answers are the same).</summary>
+    internal bool ScreeningEnabled { get; set; } = true;
+
     public IScorer Scorer { get; }
     public ModelManifest Manifest { get; }
     public ItemMetadata? Metadata { get; }
@@ -226,7 +229,7 @@ public sealed class Recommender
     /// </summary>
     private bool TryScreened(ReadOnlySpan<PreparedRequest> chunk, Span<RecommendationResult> results)
     {
-        if (Scorer is not AutoencoderNetwork network || _screenedOutput.Value is not { } screened) return false;
+        if (!ScreeningEnabled || Scorer is not AutoencoderNetwork network || _screenedOutput.Value is not { } screened) return false;
         foreach (var request in chunk) if (!screened.Suits(chunk.Length, Math.Min(request.K, ItemCount))) return false;
         int rows = chunk.Length;
         _workspace ??= network.CreateWorkspace(ScoreChunkRows);
