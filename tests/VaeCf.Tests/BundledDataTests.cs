@@ -3,7 +3,7 @@ using VaeCf.Split;
 
 namespace VaeCf.Tests;
 
-/// <summary>PROTOCOL.md's reference figures on the bundled MovieLens latest-small.</summary>
+/// <summary>The reference figures of docs/protocol.md on the bundled MovieLens latest-small.</summary>
 public class BundledDataTests
 {
     private static string RatingsPath => Path.Combine(DataTestFiles.RepoRoot(), "data", "ml-latest-small", "ratings.csv");
@@ -20,7 +20,7 @@ public class BundledDataTests
         Assert.Equal(60, split.Test.UserCount);
         Assert.Equal(483, split.Train.Rows);
 
-        // The 5,660 items of PROTOCOL.md come from numpy's shuffle, which System.Random cannot reproduce;
+        // The 5,660 items of docs/protocol.md come from numpy's shuffle, which System.Random cannot reproduce;
         // the property behind it must hold: the vocabulary is exactly the training users' items.
         Assert.All(split.Train.ColumnCounts(), count => Assert.True(count > 0));
         Assert.Equal(split.ItemCount, split.Train.Columns);

@@ -4,7 +4,7 @@ using VaeCf.Model;
 
 namespace VaeCf.Tests;
 
-/// <summary>Metrics against examples worked by hand from PROTOCOL.md's definitions.</summary>
+/// <summary>Metrics against examples worked by hand from the definitions in docs/protocol.md.</summary>
 public class MetricsTests
 {
     private static double D(int rank) => 1.0 / Math.Log2(rank + 1);

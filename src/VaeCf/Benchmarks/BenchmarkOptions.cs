@@ -4,7 +4,7 @@ namespace VaeCf.Benchmarks;
 
 /// <summary>
 /// What <see cref="TrainingBenchmark"/> measures. The defaults are the ML-20M training shape
-/// (PROTOCOL.md, "Compute shape"): 116,677 users x 20,108 items, about 86 clicks each, batch 500.
+/// (docs/protocol.md, "Compute shape"): 116,677 users x 20,108 items, about 86 clicks each, batch 500.
 /// </summary>
 public sealed record BenchmarkOptions
 {

@@ -2,7 +2,7 @@ using VaeCf.Split;
 
 namespace VaeCf.Data;
 
-/// <summary>Everything needed to turn a raw interaction file into a split; defaults follow PROTOCOL.md on MovieLens.</summary>
+/// <summary>Everything needed to turn a raw interaction file into a split; defaults follow docs/protocol.md on MovieLens.</summary>
 public sealed record PrepareOptions
 {
     public ReaderOptions Reader { get; init; } = new();

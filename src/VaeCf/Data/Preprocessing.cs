@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace VaeCf.Data;
 
-/// <summary>Binarization and activity filters (PROTOCOL.md steps 2-3).</summary>
+/// <summary>Binarization and activity filters (docs/protocol.md, steps 2-3).</summary>
 public sealed record PreprocessOptions
 {
     /// <summary>Keep events with rating strictly greater than this; null keeps every event (Amazon 5-core).</summary>

@@ -1,7 +1,7 @@
 namespace VaeCf.Evaluation;
 
 /// <summary>
-/// Per-user ranking metrics with binary relevance, exactly as PROTOCOL.md defines them.
+/// Per-user ranking metrics with binary relevance, exactly as docs/protocol.md defines them.
 /// <c>ranked</c> is the model's ranking (best first, fold-in items already removed);
 /// <c>targets</c> the user's held-out items, sorted ascending.
 /// </summary>

@@ -3,7 +3,7 @@ using VaeCf.Data;
 namespace VaeCf.Split;
 
 /// <summary>
-/// A strong-generalization split (PROTOCOL.md): training users with full histories, and
+/// A strong-generalization split (docs/protocol.md): training users with full histories, and
 /// validation / test users whose histories are divided into fold-in input and held-out targets.
 /// All matrices share one item vocabulary: column j is original item <see cref="ItemIds"/>[j].
 /// </summary>

@@ -1,6 +1,6 @@
 namespace VaeCf.Split;
 
-/// <summary>Strong-generalization split settings (PROTOCOL.md steps 4-6).</summary>
+/// <summary>Strong-generalization split settings (docs/protocol.md, steps 4-6).</summary>
 public sealed record SplitOptions
 {
     public HeldOutSize ValidationUsers { get; init; } = HeldOutSize.Share(0.1);

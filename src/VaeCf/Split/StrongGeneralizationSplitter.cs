@@ -6,14 +6,14 @@ namespace VaeCf.Split;
 public sealed record SplitReport
 {
     public required SplitOptions Options { get; init; }
-    /// <summary>Held-out events on items no training user saw (PROTOCOL.md step 5).</summary>
+    /// <summary>Held-out events on items no training user saw (docs/protocol.md, step 5).</summary>
     public long HeldOutEventsOutsideVocabulary { get; init; }
     /// <summary>Held-out users left with no event at all after step 5; they appear in no matrix (as in the original, whose files have no row for them).</summary>
     public int HeldOutUsersWithoutEvents { get; init; }
 }
 
 /// <summary>
-/// The strong-generalization split of PROTOCOL.md steps 4-6. One System.Random(seed) drives the
+/// The strong-generalization split of docs/protocol.md, steps 4-6. One System.Random(seed) drives the
 /// user shuffle and then every target draw, so a seed fixes the whole split.
 /// </summary>
 public static class StrongGeneralizationSplitter

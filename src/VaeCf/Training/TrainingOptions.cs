@@ -2,7 +2,7 @@ namespace VaeCf.Training;
 
 public enum OptimizerKind { Adam, AdamW }
 
-/// <summary>How beta, the KL weight, grows over training (PROTOCOL.md, "Annealing of beta").</summary>
+/// <summary>How beta, the KL weight, grows over training (docs/protocol.md, "Annealing of beta").</summary>
 public enum AnnealSchedule
 {
     /// <summary>The original: beta = min(cap, step / total_anneal_steps), stepped every batch.</summary>
