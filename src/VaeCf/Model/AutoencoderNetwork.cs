@@ -197,7 +197,7 @@ public sealed class AutoencoderNetwork : IScorer
         int items = ItemCount;
         // Rows are independent (one softmax each), so threads split them; each row's result is the same whatever the split.
         RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
-            Loss.MultinomialNll(ws.Logits, start, end, rows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses));
+            Loss.MultinomialNll(ws.Logits, start, end, rows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses, ws.Gemm.Simd));
         double nll = 0;
         for (int r = 0; r < rows; r++) nll += ws.RowLosses[r];
         nll = rows == 0 ? 0 : nll / rows;
@@ -268,7 +268,7 @@ public sealed class AutoencoderNetwork : IScorer
     {
         if (ws.Training && ws.DropMasks[layer] is { } mask)
             TensorPrimitives.Multiply(gradient, mask.AsSpan(0, gradient.Length), gradient);
-        if (HasActivation(layer)) TanhActivation.Backward(gradient, ws.Activations[layer].AsSpan(0, gradient.Length));
+        if (HasActivation(layer)) TanhActivation.Backward(gradient, ws.Activations[layer].AsSpan(0, gradient.Length), ws.Gemm.Simd);
     }
 
     /// <summary>From dz to d[mu | logvar]: dmu += dz, dlogvar += dz * eps * exp(logvar / 2) / 2; the KL part is already there.</summary>
