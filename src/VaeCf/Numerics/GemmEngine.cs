@@ -32,6 +32,9 @@ public sealed unsafe class GemmEngine
     public int Threads { get; }
     public SimdLevel Simd { get; }
 
+    /// <summary>The AVX-512 register tile (<see cref="GemmKernels.Avx512_14x32"/>), which <see cref="PackedB"/> shares.</summary>
+    internal const int Avx512TileRows = 14, Avx512TileColumns = 32;
+
     private readonly int _mr, _nr, _kcMax, _mcMax, _ncMax;
     private readonly bool _rowsOuter = true;
     private readonly delegate*<float*, float*, int, float*, nint, float, float, void> _kernel;
@@ -57,7 +60,7 @@ public sealed unsafe class GemmEngine
         // the column-outer (BLIS) order for the Mult-VAE output-layer and square shapes.
         switch (level)
         {
-            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (14, 32, 384, 2016, 1024); _kernel = &GemmKernels.Avx512_14x32; _halfKernel = &GemmKernels.Avx512_14x16; break;
+            case SimdLevel.Vector512: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (Avx512TileRows, Avx512TileColumns, 384, 2016, 1024); _kernel = &GemmKernels.Avx512_14x32; _halfKernel = &GemmKernels.Avx512_14x16; break;
             case SimdLevel.Vector256: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (6, 16, 384, 1008, 1024); _kernel = &GemmKernels.Avx2_6x16; _halfKernel = &GemmKernels.Avx2_6x8; break;
             default: (_mr, _nr, _kcMax, _mcMax, _ncMax) = (4, 4, 256, 256, 1024); _kernel = &ScalarKernel4x4; _halfKernel = null; break;
         }

@@ -23,8 +23,8 @@ namespace VaeCf.Numerics;
 /// </summary>
 public sealed unsafe class PackedB
 {
-    private const int Width = 32;
-    private const int TileRows = 14; // the GEMM kernel's register tile: 14 x 32 outputs in 28 registers
+    private const int Width = GemmEngine.Avx512TileColumns;
+    private const int TileRows = GemmEngine.Avx512TileRows; // the engine's register tile: 14 x 32 outputs in 28 registers
     private const int PaddedTileMinRows = 5;
     private const int SmallTileRows = 8; // a last tile of 5 to 8 rows runs the 8 x 32 kernel, not a padded 14 x 32 one
     private const int PartsPerThread = 6;
