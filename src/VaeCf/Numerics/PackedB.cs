@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace VaeCf.Numerics;
@@ -244,6 +245,7 @@ public sealed unsafe class PackedB
     // which is what multiplying that row by one adds (fma(1, b, s) == s + b).
 
     /// <summary>Four rows against one panel; each output's chain is the one <see cref="Row1"/> computes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a server's first requests run the optimized code, not tier 0
     private void Rows4(float* a, nint lda, int aColumns, float* b, float* tile)
     {
         int depth = aColumns;
@@ -281,6 +283,7 @@ public sealed unsafe class PackedB
     }
 
     /// <summary>One row against four consecutive panels; each output's chain is the one <see cref="Row1"/> computes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Row1x4(float* a, int aColumns, float* b, float* tile)
     {
         int depth = aColumns;
@@ -319,6 +322,7 @@ public sealed unsafe class PackedB
         c4.Store(tile + 64); c5.Store(tile + 80); c6.Store(tile + 96); c7.Store(tile + 112);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Row1(float* a, int aColumns, float* b, float* tile)
     {
         int depth = aColumns;

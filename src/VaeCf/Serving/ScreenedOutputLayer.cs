@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -270,6 +271,7 @@ internal sealed unsafe class ScreenedOutputLayer
     /// into int16 (no saturation: codes stop at 127) and vpmaddwd by ones sums those pairs into the
     /// int32 lanes, so each lane gets the same four-product sum as a VNNI lane.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a server's first requests run the optimized code, not tier 0
     private static void Kernel4x32Bw(byte* a, int aStride, sbyte* b, int groups, int* c, int cStride)
     {
         var ones = Vector512.Create((short)1);
@@ -298,6 +300,7 @@ internal sealed unsafe class ScreenedOutputLayer
     }
 
     /// <summary>One byte row against one panel with AVX-512BW; two chains per half panel so the adds overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel1x32Bw(byte* a, sbyte* b, int groups, int* c)
     {
         var ones = Vector512.Create((short)1);
@@ -324,6 +327,7 @@ internal sealed unsafe class ScreenedOutputLayer
     }
 
     /// <summary>Four byte rows against one panel: 16 accumulators of 8 lanes, each lane summing four byte products per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4x32(byte* a, int aStride, sbyte* b, int groups, int* c, int cStride)
     {
         Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
@@ -360,6 +364,7 @@ internal sealed unsafe class ScreenedOutputLayer
     }
 
     /// <summary>Lower and upper bounds, as floats rounded outwards, on every item's exact fp32 score for a screened row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Bounds(int row, in RowQuantization qz, float[] lower, float[] upper)
     {
         var dots = _dots.AsSpan(row * _panelCount * Width, _items);
@@ -413,6 +418,7 @@ internal sealed unsafe class ScreenedOutputLayer
     }
 
     /// <summary>Indices, ascending, of the items whose upper bound reaches <paramref name="threshold"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Candidates(ReadOnlySpan<float> upper, float threshold, int[] candidates)
     {
         int count = 0, j = 0;
@@ -435,6 +441,7 @@ internal sealed unsafe class ScreenedOutputLayer
     /// per depth block one FMA chain in depth order, the bias ending the block that holds its row,
     /// blocks added in order. Four items at a time keep four chains in flight.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExactScores(float* h, int* candidates, int count, float* exact)
     {
         int depth = _depth, i = 0;
