@@ -13,9 +13,10 @@ namespace VaeCf.Serving;
 /// best 100 of 20,000 items, and the fp32 output layer (12M multiply-adds per request) is most of
 /// a request's cost; an 8-bit copy of the weights gives every item's score to within a bound that
 /// is proved, not estimated, at a quarter of the memory traffic (AVX-VNNI: 32 byte products per
-/// instruction against 16 fp32 ones; without it, AVX-512BW: 64 byte products in three instructions). Only the items whose
-/// upper bound reaches the k-th best lower bound (a few hundred) are then scored exactly, with the
-/// evaluator's own arithmetic, so the answer (items, order, scores) is the one full scoring gives.
+/// instruction against 16 fp32 ones; without it, AVX-512BW: 64 byte products in three
+/// instructions). Only the items whose upper bound reaches the k-th best lower bound (a few
+/// hundred) are then scored exactly, with the evaluator's own arithmetic, so the answer (items,
+/// order, scores) is the one full scoring gives.
 /// <para>
 /// The bound, per item j, for the hidden row h (quantized per row to bytes, ĥ = lo + step·u,
 /// δ = h − ĥ) and per-item weights W_j = s_j·q_j + r_j (q_j signed bytes):
