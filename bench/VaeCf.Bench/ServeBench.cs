@@ -44,7 +44,7 @@ public static class ServeBench
             network.Initialize(1);
             var manifest = new ModelManifest
             {
-                Model = ModelManifest.ModelName(ModelKind.MultVae),
+                Model = VaeCf.Catalogue.ModelCatalogue.MultVae.Name,
                 Items = Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             };
             recommender = new Recommender(network, manifest);

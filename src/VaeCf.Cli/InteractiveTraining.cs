@@ -1,6 +1,4 @@
 using Spectre.Console;
-using VaeCf.Model;
-using VaeCf.Split;
 using VaeCf.Training;
 
 namespace VaeCf.Cli;
@@ -11,21 +9,21 @@ namespace VaeCf.Cli;
 /// </summary>
 public static class InteractiveTraining
 {
-    public static TrainingResult Run(IAnsiConsole console, TrainingOptions options, SplitDataset data, ModelConfig config, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="fit"/> with epoch progress on the console; Ctrl+C stops it after the current batch, keeping the best model.</summary>
+    public static T Run<T>(IAnsiConsole console, int epochs, Func<ITrainingObserver, CancellationToken, T> fit, CancellationToken cancellationToken)
     {
-        var observer = new ConsoleTrainingObserver(console, options.Epochs);
+        var observer = new ConsoleTrainingObserver(console, epochs);
         using var interrupt = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); console.MarkupLine("[yellow]stopping after this batch; the best model so far will be saved[/]"); };
         Console.CancelKeyPress += onCancel;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, cancellationToken);
         try
         {
-            var trainer = new Trainer(options, observer);
-            if (!console.Profile.Capabilities.Interactive) return trainer.Train(data, config, linked.Token);
-            TrainingResult? captured = null;
+            if (!console.Profile.Capabilities.Interactive) return fit(observer, linked.Token);
+            T? captured = default;
             console.Progress().AutoClear(true).HideCompleted(true)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx => { observer.Progress = ctx; captured = trainer.Train(data, config, linked.Token); });
+                .Start(ctx => { observer.Progress = ctx; captured = fit(observer, linked.Token); });
             return captured!;
         }
         finally { Console.CancelKeyPress -= onCancel; }

@@ -1,3 +1,4 @@
+using VaeCf.Catalogue;
 using VaeCf.Baselines;
 using VaeCf.Cli.Plotting;
 using VaeCf.Data;
@@ -56,9 +57,9 @@ public class BaselineExperimentTests
         var baselines = runs.Where(r => r.Stage == "baselines").ToList();
         // Popularity has no lambda and no seed: one run, not 3 x 2. EASE: one per lambda, not per seed.
         Assert.Equal(4, baselines.Count);
-        var popularity = Assert.Single(baselines, r => r.Baseline!.Kind == BaselineKind.Popularity);
-        Assert.Null(popularity.Baseline!.Lambda);
-        Assert.Equal([50f, 200f, 500f], baselines.Where(r => r.Baseline!.Kind == BaselineKind.Ease).Select(r => r.Baseline!.Lambda!.Value));
+        var popularity = Assert.Single(baselines, r => r.Kind == ModelCatalogue.Popularity);
+        Assert.Null(popularity.Lambda);
+        Assert.Equal([50f, 200f, 500f], baselines.Where(r => r.Kind == ModelCatalogue.Ease).Select(r => r.Lambda!.Value));
         Assert.All(baselines, r =>
         {
             Assert.True(r.IsBaseline);
@@ -70,7 +71,7 @@ public class BaselineExperimentTests
         Assert.Equal("ease", baselines[1].ModelName);
         Assert.Matches("^baselines-ease-l50-d-[0-9a-f]{8}$", baselines[1].RunId);
         Assert.Matches("^baselines-popularity-d-[0-9a-f]{8}$", popularity.RunId);
-        Assert.Equal(500f, Assert.Single(runs, r => r.Stage == "ease-default").Baseline!.Lambda);
+        Assert.Equal(500f, Assert.Single(runs, r => r.Stage == "ease-default").Lambda);
 
         // The network stage still takes the defaults and the seeds.
         var vae = runs.Where(r => r.Stage == "vae").ToList();
@@ -121,7 +122,7 @@ public class BaselineExperimentTests
         string path = files.Write("mixed.yaml", "datasets: [d.csv]\nmodel: [vae, ease]\np_dims: [[4, 8], [6, 12]]\nlambda: 20\n");
         var runs = ExperimentGrid.Load(path).Expand();
         Assert.Equal(3, runs.Count);
-        Assert.Equal(20f, Assert.Single(runs, r => r.IsBaseline).Baseline!.Lambda);
+        Assert.Equal(20f, Assert.Single(runs, r => r.IsBaseline).Lambda);
         Assert.Equal(2, runs.Count(r => !r.IsBaseline));
     }
 
@@ -179,8 +180,8 @@ public class BaselineExperimentTests
         // A baseline folder is a model folder: config.json, weights, experiment.json, no history.
         string easeFolder = Path.Combine(output, ExperimentRunner.RunsFolder, ease[1].RunId);
         Assert.True(File.Exists(Path.Combine(easeFolder, ExperimentRunInfo.FileName)));
-        Assert.False(File.Exists(Path.Combine(easeFolder, TrainingRunStore.HistoryFile)));
-        var (scorer, manifest) = ModelLoader.Load(easeFolder);
+        Assert.False(File.Exists(Path.Combine(easeFolder, ModelStore.HistoryFile)));
+        var (scorer, manifest) = ModelFolder.Load(easeFolder);
         Assert.IsType<EaseScorer>(scorer);
         Assert.Equal(10, manifest.Hyperparameters!["lambda"]);
 
@@ -252,7 +253,7 @@ public class BaselineExperimentTests
         var runner = new ExperimentRunner(output);
         runner.Run(runs, grid.Name);
 
-        var popularityRun = runs.Single(r => r.Baseline!.Kind == BaselineKind.Popularity);
+        var popularityRun = runs.Single(r => r.Kind == ModelCatalogue.Popularity);
         var popularity = Recommender.Load(runner.RunFolder(popularityRun));
         Assert.IsType<PopularityScorer>(popularity.Scorer);
         var counts = ((PopularityScorer)popularity.Scorer).Counts;
@@ -264,7 +265,7 @@ public class BaselineExperimentTests
         var expected = Enumerable.Range(0, counts.Length).Where(i => i is not 0 and not 3).Select(i => counts[i]).OrderDescending().Take(5);
         Assert.Equal(expected, answer.Items.Select(i => i.Score));
 
-        var easeRun = runs.First(r => r.Baseline!.Kind == BaselineKind.Ease);
+        var easeRun = runs.First(r => r.Kind == ModelCatalogue.Ease);
         var ease = Recommender.Load(runner.RunFolder(easeRun));
         var scorer = Assert.IsType<EaseScorer>(ease.Scorer);
         var scores = new float[scorer.ItemCount];

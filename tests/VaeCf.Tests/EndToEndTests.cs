@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console.Cli;
+using VaeCf.Catalogue;
 using VaeCf.Baselines;
 using VaeCf.Cli;
 using VaeCf.Evaluation;
@@ -23,8 +24,8 @@ public class EndToEndTests
 
         // The paper's settings but fewer epochs, with the 85% schedule so beta actually moves here.
         var options = new TrainingOptions { Epochs = 60, Anneal = AnnealSchedule.Seed85, AnnealCap = 0.2f };
-        var result = new Trainer(options).Train(data, ModelConfig.Default(ModelKind.MultVae, data.ItemCount));
-        double vaeNdcg = result.BestValidation!.Get(MetricKind.Ndcg, 100).Mean;
+        var result = FitPipeline.Fit(ModelCatalogue.MultVae, data, new ModelSettings { Training = options });
+        double vaeNdcg = result.Validation!.Get(MetricKind.Ndcg, 100).Mean;
 
         Assert.True(vaeNdcg > popularityNdcg + 0.02, $"Mult-VAE validation NDCG@100 {vaeNdcg:F4} vs popularity {popularityNdcg:F4}");
         Assert.NotNull(result.Test);
@@ -46,13 +47,13 @@ public class EndToEndTests
         int code = RunCli("train", "--data", TestData.MovieLensSmall, "--model", "dae", "--epochs", "5", "--output", dir, "--no-example");
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(dir, ModelStore.WeightsFile)));
-        Assert.True(File.Exists(Path.Combine(dir, TrainingRunStore.HistoryFile)));
+        Assert.True(File.Exists(Path.Combine(dir, ModelStore.HistoryFile)));
         var manifest = ModelStore.ReadManifest(dir);
         Assert.Equal("mult-dae", manifest.Model);
-        Assert.Equal(5, HistoryCsv.Parse(Path.Combine(dir, TrainingRunStore.HistoryFile)).Count);
+        Assert.Equal(5, HistoryCsv.Parse(Path.Combine(dir, ModelStore.HistoryFile)).Count);
 
         // Evaluating the saved model on the same split reproduces the test metrics stored at training time.
-        var (scorer, _) = ModelLoader.Load(dir);
+        var (scorer, _) = ModelFolder.Load(dir);
         var data = TestData.BundledSplit;
         var again = new Evaluator().Evaluate(scorer, data.Test.FoldIn, data.Test.Targets);
         Assert.Equal(manifest.TestMetrics!["NDCG@100"].Mean, again.Get(MetricKind.Ndcg, 100).Mean, 6);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Spectre.Console.Cli;
+using VaeCf.Catalogue;
 using VaeCf.Cli;
 using VaeCf.Cli.Plotting;
 using VaeCf.Experiments;
@@ -193,7 +194,7 @@ public class ExperimentRunnerTests
         var killed = runs[3];
         string killedFolder = Path.Combine(output, ExperimentRunner.RunsFolder, killed.RunId);
         Directory.CreateDirectory(killedFolder);
-        File.WriteAllText(Path.Combine(killedFolder, TrainingRunStore.HistoryFile), "half a file");
+        File.WriteAllText(Path.Combine(killedFolder, ModelStore.HistoryFile), "half a file");
         string results = Path.Combine(output, ResultsCsv.FileName);
         var lines = File.ReadAllLines(results);
         File.WriteAllLines(results, lines.Concat([lines[1]])); // a duplicated row from an interrupted append
@@ -208,7 +209,7 @@ public class ExperimentRunnerTests
         var rows = ResultsCsv.Parse(results);
         Assert.Equal(runs.Select(r => r.RunId).Order(), rows.Select(r => r.RunId).Order());
         Assert.All(runs, r => Assert.True(ExperimentRunner.IsComplete(Path.Combine(output, ExperimentRunner.RunsFolder, r.RunId))));
-        Assert.Equal(HistoryCsv.Header, File.ReadLines(Path.Combine(killedFolder, TrainingRunStore.HistoryFile)).First());
+        Assert.Equal(HistoryCsv.Header, File.ReadLines(Path.Combine(killedFolder, ModelStore.HistoryFile)).First());
 
         // A third pass trains nothing and leaves the table as it was.
         var third = new ExperimentRunner(output).Run(runs, "tiny");

@@ -1,7 +1,9 @@
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Model;
 using VaeCf.Numerics;
 using VaeCf.Persistence;
+using VaeCf.Catalogue.Kinds;
 
 namespace VaeCf.Tests;
 
@@ -48,8 +50,8 @@ public class PersistenceTests
         net.Initialize(9);
         var items = Enumerable.Range(0, 30).Select(i => $"item{i}").ToArray();
         string dir = TempDir();
-        ModelStore.SaveAutoencoder(dir, net, new ModelManifest { Model = "mult-vae", Items = items });
-        var (loaded, manifest) = ModelStore.LoadAutoencoder(dir, new GemmEngine(1));
+        AutoencoderModel.SaveNetwork(dir, net, new ModelManifest { Model = "mult-vae", Items = items });
+        var (loaded, manifest) = ModelFolder.Load(dir, new GemmEngine(1));
         Assert.Equal(items, manifest.Items);
         Assert.Equal(config.PDims, manifest.Architecture!.PDims);
         var histories = SyntheticClicks.Generate(7, 30, meanClicksPerUser: 5, seed: 3);
@@ -64,7 +66,7 @@ public class PersistenceTests
     public void IncompleteModelFolderIsReportedNotCrashed()
     {
         string dir = TempDir();
-        Assert.Contains("config.json", Assert.Throws<VaeCfException>(() => ModelStore.LoadAutoencoder(dir)).Message);
+        Assert.Contains("config.json", Assert.Throws<VaeCfException>(() => ModelFolder.Load(dir)).Message);
     }
 }
 
@@ -77,10 +79,11 @@ public class BaselinePersistenceTests
         var clicks = Data.SyntheticClicks.Generate(50, data.ItemCount, meanClicksPerUser: 10, seed: 2);
         int items = data.ItemCount;
 
-        var popularity = Baselines.PopularityScorer.Fit(data.Train);
+        var popularityFit = FitPipeline.Fit(ModelCatalogue.Popularity, data, new ModelSettings());
+        var popularity = popularityFit.Scorer;
         string popDir = Directory.CreateTempSubdirectory("vaecf-pop-").FullName;
-        BaselineStore.SavePopularity(popDir, popularity, data, "test", null, null, 0);
-        var (popLoaded, popManifest) = ModelLoader.Load(popDir);
+        ModelFolder.Save(popDir, popularityFit, data, "test");
+        var (popLoaded, popManifest) = ModelFolder.Load(popDir);
         Assert.Equal("popularity", popManifest.Model);
         var a = new float[3 * items]; var b = new float[3 * items];
         popularity.Score(clicks, 0, 3, a);
@@ -89,7 +92,6 @@ public class BaselinePersistenceTests
 
         // A small EASE on a 300-item synthetic problem keeps the test quick.
         var small = Data.SyntheticClicks.Generate(400, 300, meanClicksPerUser: 12, seed: 5);
-        var ease = Baselines.EaseScorer.Fit(small, new Baselines.EaseOptions { Lambda = 50 });
         var smallData = new Split.SplitDataset
         {
             ItemIds = Enumerable.Range(0, 300).Select(i => $"i{i}").ToArray(),
@@ -99,8 +101,10 @@ public class BaselinePersistenceTests
             Test = new Split.HeldOutSet { UserIds = [], FoldIn = Data.CsrMatrix.FromRows(300, []), Targets = Data.CsrMatrix.FromRows(300, []) },
         };
         string easeDir = Directory.CreateTempSubdirectory("vaecf-ease-").FullName;
-        BaselineStore.SaveEase(easeDir, ease, smallData, "test", null, null, 0);
-        var (easeLoaded, easeManifest) = ModelLoader.Load(easeDir);
+        var easeFit = FitPipeline.Fit(ModelCatalogue.Ease, smallData, new ModelSettings { Lambda = 50 });
+        var ease = easeFit.Scorer;
+        ModelFolder.Save(easeDir, easeFit, smallData, "test");
+        var (easeLoaded, easeManifest) = ModelFolder.Load(easeDir);
         Assert.Equal(50, easeManifest.Hyperparameters!["lambda"]);
         var c = new float[5 * 300]; var d = new float[5 * 300];
         ease.Score(small, 0, 5, c);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Experiments;
 using VaeCf.Numerics;
@@ -33,7 +34,7 @@ public class SavedFormatTests
     {
         var probe = ReadProbe();
         var histories = Histories(probe);
-        var (scorer, manifest) = ModelLoader.Load(Path.Combine(V1, kind), new GemmEngine(1));
+        var (scorer, manifest) = ModelFolder.Load(Path.Combine(V1, kind), new GemmEngine(1));
         Assert.Equal(kind, manifest.Model);
         Assert.Equal(probe.Items, scorer.ItemCount);
         var scores = new float[histories.Rows * probe.Items];

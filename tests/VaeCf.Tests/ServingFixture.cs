@@ -49,7 +49,7 @@ public sealed class ServingFixture
     public string SaveToTemp(AutoencoderNetwork? network = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "vaecf-serving-" + Guid.NewGuid().ToString("N"));
-        ModelStore.SaveAutoencoder(dir, network ?? Network, Manifest);
+        Catalogue.Kinds.AutoencoderModel.SaveNetwork(dir, network ?? Network, Manifest);
         return dir;
     }
 }

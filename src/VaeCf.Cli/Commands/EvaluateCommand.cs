@@ -34,8 +34,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string Metrics { get; init; } = "ndcg@100,recall@20,recall@50";
 
         [CommandOption("--batch-size <N>")]
-        [DefaultValue(1000)]
-        public int BatchSize { get; init; } = 1000;
+        [DefaultValue(Evaluator.DefaultBatchSize)]
+        public int BatchSize { get; init; } = Evaluator.DefaultBatchSize;
 
         [CommandOption("--threads <N>")]
         [DefaultValue(0)]
@@ -61,7 +61,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var (scorer, manifest) = ModelLoader.Load(settings.Model!, new Numerics.GemmEngine(settings.Threads));
+        var (scorer, manifest) = Catalogue.ModelFolder.Load(settings.Model!, new Numerics.GemmEngine(settings.Threads));
         var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out _);
         var held = settings.Split == "test" ? data.Test : data.Validation;
         var aligned = VocabularyAlignment.Align(held, data.ItemIds, manifest.Items, out long dropped);

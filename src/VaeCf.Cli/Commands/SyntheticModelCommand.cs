@@ -45,11 +45,11 @@ public sealed class SyntheticModelCommand : Command<SyntheticModelCommand.Settin
         network.Initialize(settings.Seed);
         var manifest = new ModelManifest
         {
-            Model = ModelManifest.ModelName(ModelKind.MultVae),
+            Model = Catalogue.ModelCatalogue.MultVae.Name,
             Items = Enumerable.Range(0, settings.Items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             Notes = $"Synthetic, untrained (seed {settings.Seed}); for load tests only.",
         };
-        ModelStore.SaveAutoencoder(settings.Output!, network, manifest);
+        Catalogue.Kinds.AutoencoderModel.SaveNetwork(settings.Output!, network, manifest);
         AnsiConsole.MarkupLine($"Wrote an untrained {settings.Items:N0}-item Mult-VAE to {Markup.Escape(settings.Output!)}.");
         return 0;
     }

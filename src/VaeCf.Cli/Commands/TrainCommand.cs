@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Evaluation;
 using VaeCf.Model;
@@ -29,20 +30,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         [CommandOption("--lambda <L>")]
         [Description("EASE's L2 regularization (with --model ease).")]
-        [DefaultValue(500f)]
-        public float Lambda { get; init; } = 500f;
+        [DefaultValue(Baselines.EaseOptions.DefaultLambda)]
+        public float EaseLambda { get; init; } = Baselines.EaseOptions.DefaultLambda;
 
-        protected override bool AcceptsBaselines => true;
+        protected override float Lambda => EaseLambda;
 
-        public override ValidationResult Validate()
-        {
-            if (IsBaseline)
-            {
-                try { new Baselines.EaseOptions { Lambda = Lambda, Threads = Threads }.Validate(); }
-                catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
-            }
-            return base.Validate();
-        }
+        protected override bool AcceptsKind(ModelDefinition kind) => true;
 
         [CommandOption("--no-example")]
         [Description("Skip the example recommendations for a held-out user.")]
@@ -53,26 +46,34 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         var console = AnsiConsole.Console;
         string output = settings.Output ?? Path.Combine("runs", $"{settings.ModelName}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        if (File.Exists(Path.Combine(output, ModelStore.ConfigFile)) && !settings.Overwrite)
-            throw new VaeCfException($"'{output}' already holds a model; pass --overwrite or choose another --output.");
+        // Before the fit, not after: a run of hours must not end in "cannot write".
+        ModelStore.CheckWritable(output, settings.Overwrite);
 
         var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out var summary);
         console.MarkupLine($"[bold]{Markup.Escape(summary.Source)}[/]: {data.Train.Rows:N0} training users, {data.Validation.UserCount:N0} validation, {data.Test.UserCount:N0} test, {data.ItemCount:N0} items");
         var titles = settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data);
-        if (settings.IsBaseline) return FitBaseline(console, settings, data, summary.Source, output, titles);
-        var config = settings.ModelConfigFor(data.ItemCount);
-        var options = settings.ToTrainingOptions();
-        console.MarkupLine($"[bold]{ModelManifest.ModelName(config.Kind)}[/] [[{data.ItemCount}-{string.Join("-", config.EffectiveQDims)}-{string.Join("-", config.PDims.Skip(1))}{(config.PDims.Length > 1 ? "-" : "")}{data.ItemCount}]], " +
-            $"{options.Epochs} epochs, batch {options.BatchSize}, lr {options.LearningRate}, anneal {options.Anneal.ToString().ToLowerInvariant()} cap {options.AnnealCap}");
+        var kind = settings.Kind;
+        var modelSettings = settings.ToModelSettings(data.ItemCount);
+        FitResult result;
+        if (kind.IsTrained)
+        {
+            console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
+            result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
+                (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token), cancellationToken);
+        }
+        else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken);
 
-        var result = InteractiveTraining.Run(console, options, data, config, cancellationToken);
-
-        TrainingRunStore.Save(output, result, options, data, summary.Source);
-        if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
-        int epochs = result.History.Count;
-        console.MarkupLine($"trained {epochs} epochs in {result.TrainingSeconds:F1} s ({result.TrainingSeconds / Math.Max(1, epochs):F2} s/epoch); best epoch {result.BestEpoch}");
-        Report(console, result.BestValidation, result.Test, output);
-        if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Network, data, titles);
+        string saved = SaveOrRescue(console, output, result, data, summary.Source);
+        if (kind.IsTrained)
+        {
+            if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
+            int epochs = result.History.Count;
+            console.MarkupLine($"trained {epochs} epochs in {result.Seconds:F1} s ({result.Seconds / Math.Max(1, epochs):F2} s/epoch); best epoch {result.BestEpoch}");
+        }
+        else console.MarkupLine($"fitted {kind.ShortName} in {result.Seconds:F1} s");
+        Report(console, result.Validation, result.Test, saved);
+        if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Scorer, data, titles);
+        if (saved != output) return 2;
         if (result.Diverged)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(result.StopReason!)}");
@@ -81,27 +82,31 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         return result.Cancelled ? 130 : 0;
     }
 
-    /// <summary>Popularity or EASE: a closed-form fit, then the same evaluation and model folder as the autoencoders.</summary>
-    private static int FitBaseline(IAnsiConsole console, Settings settings, SplitDataset data, string source, string output, ItemMetadata? titles)
+    /// <summary>
+    /// Saves to <paramref name="output"/>; if that fails after all (disk full, the folder changed
+    /// during the fit), the metrics are still shown and the model goes to a fresh folder under the
+    /// system's temporary folder, so the fit is not lost. Returns where the model is.
+    /// </summary>
+    private static string SaveOrRescue(IAnsiConsole console, string output, FitResult result, SplitDataset data, string source)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Model.IScorer scorer;
-        if (settings.ModelName == "ease")
+        try
         {
-            var options = new Baselines.EaseOptions { Lambda = settings.Lambda, Threads = settings.Threads };
-            scorer = Baselines.EaseScorer.Fit(data.Train, options, onEvent: e => console.MarkupLine($"[grey]{e.Elapsed.TotalSeconds,7:F1} s  {Markup.Escape(e.Message)}[/]"));
+            ModelFolder.Save(output, result, data, source);
+            return output;
         }
-        else scorer = Baselines.PopularityScorer.Fit(data.Train);
-        double seconds = clock.Elapsed.TotalSeconds;
-        var evaluator = new Evaluator(1000, settings.Threads);
-        var validation = data.Validation.UserCount > 0 ? evaluator.Evaluate(scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
-        var test = data.Test.UserCount > 0 ? evaluator.Evaluate(scorer, data.Test.FoldIn, data.Test.Targets) : null;
-        if (scorer is Baselines.EaseScorer ease) BaselineStore.SaveEase(output, ease, data, source, validation, test, seconds);
-        else BaselineStore.SavePopularity(output, (Baselines.PopularityScorer)scorer, data, source, validation, test, seconds);
-        console.MarkupLine($"fitted {settings.ModelName} in {seconds:F1} s");
-        Report(console, validation, test, output);
-        if (!settings.NoExample && test is not null) ShowExample(console, scorer, data, titles);
-        return 0;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or VaeCfException)
+        {
+            string fallback = Path.Combine(Path.GetTempPath(), $"vaecf-rescued-{result.Kind.ShortName}-{DateTime.Now:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+            ModelFolder.Save(fallback, result, data, source);
+            console.MarkupLine($"[red]error:[/] could not save the model to '{Markup.Escape(output)}' ({Markup.Escape(e.Message)}); saved it to [green]{Markup.Escape(fallback)}[/] instead.");
+            return fallback;
+        }
+    }
+
+    /// <summary>A closed-form fit's stages, one grey line each.</summary>
+    private sealed class StageObserver(IAnsiConsole console) : IFitObserver
+    {
+        public void OnFitStage(TimeSpan elapsed, string message) => console.MarkupLine($"[grey]{elapsed.TotalSeconds,7:F1} s  {Markup.Escape(message)}[/]");
     }
 
     private static void Report(IAnsiConsole console, EvaluationResult? validation, EvaluationResult? test, string output)

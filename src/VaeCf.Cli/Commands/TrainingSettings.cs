@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VaeCf.Catalogue;
 using VaeCf.Model;
 using VaeCf.Training;
 
@@ -18,7 +19,7 @@ public abstract class TrainingSettings : DataSettings
     public string Data { get; init; } = "data/ml-latest-small";
 
     [CommandOption("-m|--model <KIND>")]
-    [Description("vae (Mult-VAE) or dae (Mult-DAE).")]
+    [Description("vae (Mult-VAE) or dae (Mult-DAE); train also fits ease and popularity.")]
     [DefaultValue("vae")]
     public string Model { get; init; } = "vae";
 
@@ -32,8 +33,8 @@ public abstract class TrainingSettings : DataSettings
 
     [CommandOption("--dropout <P>")]
     [Description("Drop probability on the normalized input.")]
-    [DefaultValue(0.5f)]
-    public float Dropout { get; init; } = 0.5f;
+    [DefaultValue(ModelConfig.DefaultInputDropout)]
+    public float Dropout { get; init; } = ModelConfig.DefaultInputDropout;
 
     [CommandOption("--hidden-dropout <P>")]
     [Description("Drop probability on hidden layers (not the code).")]
@@ -46,20 +47,20 @@ public abstract class TrainingSettings : DataSettings
     public string Optimizer { get; init; } = "adam";
 
     [CommandOption("--lr <RATE>")]
-    [DefaultValue(1e-3f)]
-    public float LearningRate { get; init; } = 1e-3f;
+    [DefaultValue(TrainingDefaults.LearningRate)]
+    public float LearningRate { get; init; } = TrainingDefaults.LearningRate;
 
     [CommandOption("--weight-decay <W>")]
     [Description("adam: L2 penalty W*||weights||^2 (dae default 0.01/batch-size); adamw: decoupled decay.")]
     public float? WeightDecay { get; init; }
 
     [CommandOption("--batch-size <N>")]
-    [DefaultValue(500)]
-    public int BatchSize { get; init; } = 500;
+    [DefaultValue(TrainingDefaults.BatchSize)]
+    public int BatchSize { get; init; } = TrainingDefaults.BatchSize;
 
     [CommandOption("--epochs <N>")]
-    [DefaultValue(200)]
-    public int Epochs { get; init; } = 200;
+    [DefaultValue(TrainingDefaults.Epochs)]
+    public int Epochs { get; init; } = TrainingDefaults.Epochs;
 
     [CommandOption("--anneal <SCHEDULE>")]
     [Description("paper (min(cap, step/total-anneal-steps)), seed85 (cap reached at 85% of epochs) or constant. Default: train paper, tune-beta seed85.")]
@@ -79,8 +80,8 @@ public abstract class TrainingSettings : DataSettings
     public int LrPatience { get; init; }
 
     [CommandOption("--lr-factor <F>")]
-    [DefaultValue(0.4f)]
-    public float LrFactor { get; init; } = 0.4f;
+    [DefaultValue(TrainingDefaults.LrFactor)]
+    public float LrFactor { get; init; } = TrainingDefaults.LrFactor;
 
     [CommandOption("--lr-monitor <WHAT>")]
     [Description("ndcg (maximized) or loss (minimized).")]
@@ -98,8 +99,8 @@ public abstract class TrainingSettings : DataSettings
     public string EarlyStopMonitor { get; init; } = "ndcg";
 
     [CommandOption("--eval-every <N>")]
-    [DefaultValue(1)]
-    public int EvaluateEvery { get; init; } = 1;
+    [DefaultValue(TrainingDefaults.EvaluateEvery)]
+    public int EvaluateEvery { get; init; } = TrainingDefaults.EvaluateEvery;
 
     [CommandOption("--train-seed <SEED>")]
     [Description("Seed of initialization, batch order, dropout and noise (default: --seed).")]
@@ -118,6 +119,7 @@ public abstract class TrainingSettings : DataSettings
         try
         {
             if (!IsBaseline) _ = ModelConfigFor(1);
+            else Kind.Validate(ToModelSettings(1));
             var options = ToTrainingOptions();
             options.Validate();
             if (TotalAnnealSteps is not null && options.Anneal != AnnealSchedule.Paper)
@@ -127,19 +129,34 @@ public abstract class TrainingSettings : DataSettings
         return ValidateData();
     }
 
-    public ModelKind Kind => OptionNames.ParseModel(Model, AcceptsBaselines ? "--model (vae, dae, ease, popularity)" : "--model");
+    /// <summary>The model kind --model names, from the catalogue.</summary>
+    public ModelDefinition Kind => ModelCatalogue.Default.Parse(Model, "--model", AcceptsKind);
 
-    /// <summary>Whether --model may also name a closed-form baseline (ease, popularity); only train fits them.</summary>
-    protected virtual bool AcceptsBaselines => false;
+    /// <summary>Which kinds --model may name here: trained ones by default; train also fits the closed-form ones.</summary>
+    protected virtual bool AcceptsKind(ModelDefinition kind) => kind.IsTrained;
 
-    public bool IsBaseline => AcceptsBaselines && Model.Trim().ToLowerInvariant() is "ease" or "popularity" or "pop";
+    public bool IsBaseline => !Kind.IsTrained;
 
-    /// <summary>vae, dae, ease or popularity: names output folders and picks the fitting path.</summary>
-    public string ModelName => !IsBaseline ? OptionNames.ShortName(Kind) : Model.Trim().ToLowerInvariant() == "ease" ? "ease" : "popularity";
+    /// <summary>vae, dae, ease or popularity: names output folders.</summary>
+    public string ModelName => Kind.ShortName;
+
+    /// <summary>EASE's lambda where the command has the flag; the library default otherwise.</summary>
+    protected virtual float Lambda => Baselines.EaseOptions.DefaultLambda;
+
+    /// <summary>Every flag as the one settings record the fit pipeline takes.</summary>
+    public ModelSettings ToModelSettings(int items) => new()
+    {
+        Architecture = Kind.IsTrained ? ModelConfigFor(items) : null,
+        Training = ToTrainingOptions(),
+        Lambda = Lambda,
+    };
 
     public ModelConfig ModelConfigFor(int items)
     {
-        var config = ModelConfig.Default(Kind, items) with { InputDropout = Dropout, HiddenDropout = HiddenDropout };
+        var config = (Kind.DefaultArchitecture ?? throw new VaeCfException($"--model {Kind.ShortName} has no network architecture.")) with
+        {
+            ItemCount = items, InputDropout = Dropout, HiddenDropout = HiddenDropout,
+        };
         if (PDims is not null) config = config with { PDims = OptionNames.ParseDims(PDims, "--p-dims") };
         if (QDims is not null) config = config with { QDims = OptionNames.ParseDims(QDims, "--q-dims") };
         config.Validate();
@@ -154,8 +171,8 @@ public abstract class TrainingSettings : DataSettings
         BatchSize = BatchSize,
         Epochs = Epochs,
         Anneal = OptionNames.ParseAnneal(Anneal ?? DefaultAnneal, "--anneal"),
-        AnnealCap = AnnealCap ?? 0.2f,
-        TotalAnnealSteps = TotalAnnealSteps ?? 200_000,
+        AnnealCap = AnnealCap ?? TrainingDefaults.AnnealCap,
+        TotalAnnealSteps = TotalAnnealSteps ?? TrainingDefaults.TotalAnnealSteps,
         LrPatience = LrPatience,
         LrFactor = LrFactor,
         LrMonitor = OptionNames.ParseMonitor(LrMonitor, "--lr-monitor"),

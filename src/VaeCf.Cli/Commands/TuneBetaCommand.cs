@@ -4,6 +4,7 @@ using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Cli.Plotting;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Evaluation;
 using VaeCf.Experiments;
@@ -40,7 +41,8 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         public override ValidationResult Validate()
         {
             if (AnnealCap is not null) return ValidationResult.Error("tune-beta chooses the cap itself (stage 1 anneals to 1.0); drop --anneal-cap.");
-            if (!Model.Trim().ToLowerInvariant().Contains("vae")) return ValidationResult.Error("tune-beta needs --model vae: Mult-DAE has no KL term.");
+            if (ModelCatalogue.Default.Find(Model) is { } kind && kind != ModelCatalogue.MultVae)
+                return ValidationResult.Error($"tune-beta needs --model vae: {kind.DisplayName} has no KL term.");
             return base.Validate();
         }
     }
@@ -57,6 +59,8 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         string annealFolder = Path.Combine(output, "anneal"), retrainFolder = Path.Combine(output, "retrain");
         if (!settings.Overwrite && (File.Exists(Path.Combine(annealFolder, ModelStore.ConfigFile)) || File.Exists(Path.Combine(retrainFolder, ModelStore.ConfigFile))))
             throw new VaeCfException($"'{output}' already holds a tune-beta run; pass --overwrite or choose another --output.");
+        ModelStore.CheckWritable(annealFolder, settings.Overwrite);
+        ModelStore.CheckWritable(retrainFolder, settings.Overwrite);
 
         var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out var summary);
         console.MarkupLine($"[bold]{Markup.Escape(summary.Source)}[/]: {data.Train.Rows:N0} training users, {data.Validation.UserCount:N0} validation, {data.Test.UserCount:N0} test, {data.ItemCount:N0} items");
@@ -64,24 +68,12 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         var options = settings.ToTrainingOptions();
         WarnIfCapUnreachable(console, options, data.Train.Rows);
 
-        var annealOptions = BetaTuning.AnnealOptions(options);
-        console.MarkupLine($"[bold]stage 1[/]: anneal beta to 1.0 ({OptionNames.Name(options.Anneal)} schedule, {options.Epochs} epochs)");
-        var anneal = InteractiveTraining.Run(console, annealOptions, data, config, cancellationToken);
-        TrainingRunStore.Save(annealFolder, anneal, annealOptions, data, summary.Source);
-        if (anneal.Cancelled) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return 130; }
-        var pick = BetaTuning.PickBeta(anneal.History);
-        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"best validation NDCG@100 {pick.ValidationNdcg100:F4} at epoch {pick.Epoch}, where beta = [bold]{pick.Beta:F4}[/]"));
-        if (pick.Beta == 0) console.MarkupLine("[yellow]beta was 0 at the best epoch: stage 2 trains without the KL term[/]");
-        if (pick.Beta >= annealOptions.AnnealCap)
-            // Beta and training time rise together, so a best epoch after the cap is reached says
-            // "still improving" as much as "more KL helps"; stage 2 then repeats stage 1.
-            console.MarkupLine("[yellow]the best epoch came after beta reached 1.0: stage 2 repeats stage 1. NDCG may still be rising; " +
-                "try more updates (a smaller --batch-size or more --epochs) before reading beta off this run[/]");
-
-        var retrainOptions = BetaTuning.RetrainOptions(options, pick);
-        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[bold]stage 2[/]: retrain with cap {pick.Beta:F4}"));
-        var retrain = InteractiveTraining.Run(console, retrainOptions, data, config, cancellationToken);
-        TrainingRunStore.Save(retrainFolder, retrain, retrainOptions, data, summary.Source);
+        var tuning = InteractiveTraining.Run(console, options.Epochs,
+            (observer, token) => BetaTuning.Tune(data, config, options, new Stages(console, observer, (stage, result) =>
+                ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, summary.Source)), token),
+            cancellationToken);
+        if (tuning.Retrain is null) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return 130; }
+        var (anneal, retrain, pick) = (tuning.Anneal, tuning.Retrain, tuning.Pick!);
 
         var result = new Summary(OptionNames.Name(options.Anneal), options.TotalAnnealSteps, options.Epochs, pick.Epoch, pick.Beta,
             Metrics("anneal", anneal), Metrics("retrain", retrain));
@@ -100,11 +92,37 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         return retrain.Cancelled ? 130 : 0;
     }
 
-    private static StageMetrics Metrics(string folder, TrainingResult r)
+    /// <summary>Tells the console what each stage does and saves each stage's model as soon as it ends.</summary>
+    private sealed class Stages(IAnsiConsole console, ITrainingObserver epochs, Action<int, FitResult> save) : IBetaTuningObserver
+    {
+        public void OnEpochStart(int epoch, int batches) => epochs.OnEpochStart(epoch, batches);
+        public void OnBatch(int epoch, int batch, int batches, double loss) => epochs.OnBatch(epoch, batch, batches, loss);
+        public void OnEvaluationStart(int epoch) => epochs.OnEvaluationStart(epoch);
+        public void OnEpochEnd(EpochRecord record) => epochs.OnEpochEnd(record);
+
+        public void OnStageStart(int stage, TrainingOptions options) => console.MarkupLine(stage == 1
+            ? $"[bold]stage 1[/]: anneal beta to 1.0 ({OptionNames.Name(options.Anneal)} schedule, {options.Epochs} epochs)"
+            : string.Create(CultureInfo.InvariantCulture, $"[bold]stage 2[/]: retrain with cap {options.AnnealCap:F4}"));
+
+        public void OnStageFinished(int stage, FitResult result) => save(stage, result);
+
+        public void OnBetaPicked(BetaPick pick, TrainingOptions annealOptions)
+        {
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"best validation NDCG@100 {pick.ValidationNdcg100:F4} at epoch {pick.Epoch}, where beta = [bold]{pick.Beta:F4}[/]"));
+            if (pick.Beta == 0) console.MarkupLine("[yellow]beta was 0 at the best epoch: stage 2 trains without the KL term[/]");
+            if (pick.Beta >= annealOptions.AnnealCap)
+                // Beta and training time rise together, so a best epoch after the cap is reached says
+                // "still improving" as much as "more KL helps"; stage 2 then repeats stage 1.
+                console.MarkupLine("[yellow]the best epoch came after beta reached 1.0: stage 2 repeats stage 1. NDCG may still be rising; " +
+                    "try more updates (a smaller --batch-size or more --epochs) before reading beta off this run[/]");
+        }
+    }
+
+    private static StageMetrics Metrics(string folder, FitResult r)
     {
         var best = r.History.FirstOrDefault(h => h.Epoch == r.BestEpoch);
         MetricValue Test(MetricKind kind, int k) => r.Test?.Get(kind, k) ?? new MetricValue(double.NaN, double.NaN);
-        return new StageMetrics(folder, r.BestEpoch, best?.Beta ?? float.NaN, r.BestValidation?.Get(MetricKind.Ndcg, 100).Mean ?? double.NaN,
+        return new StageMetrics(folder, r.BestEpoch ?? 0, best?.Beta ?? float.NaN, r.Validation?.Get(MetricKind.Ndcg, 100).Mean ?? double.NaN,
             Test(MetricKind.Ndcg, 100).Mean, Test(MetricKind.Ndcg, 100).StandardError, Test(MetricKind.Recall, 20).Mean, Test(MetricKind.Recall, 50).Mean);
     }
 

@@ -147,11 +147,11 @@ public static class ExperimentPlots
             MetricsVsLoss(rows, Path.Combine(outputDirectory, "metrics-vs-loss.png"), size),
         };
         // Baselines are fitted in one step and have no per-epoch history: only networks get per-run figures.
-        var trained = runs.Where(r => File.Exists(Path.Combine(r.Folder, TrainingRunStore.HistoryFile))).ToList();
+        var trained = runs.Where(r => File.Exists(Path.Combine(r.Folder, ModelStore.HistoryFile))).ToList();
         var selected = topRuns > 0 ? trained.OrderByDescending(r => r.Row.ValN100).Take(topRuns).ToList() : trained;
         foreach (var (folder, row) in selected)
         {
-            var history = HistoryCsv.Parse(Path.Combine(folder, TrainingRunStore.HistoryFile));
+            var history = HistoryCsv.Parse(Path.Combine(folder, ModelStore.HistoryFile));
             string name = ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)));
             figures.Add(Annealing(row.RunId, history, Path.Combine(outputDirectory, $"anneal-{name}.png"), size));
             figures.Add(TrainingCurves(row.RunId, history, Path.Combine(outputDirectory, $"curves-{name}.png"), size));

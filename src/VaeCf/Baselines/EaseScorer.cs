@@ -9,8 +9,11 @@ namespace VaeCf.Baselines;
 /// <summary>Options of <see cref="EaseScorer.Fit"/>.</summary>
 public sealed record EaseOptions
 {
-    /// <summary>L2 penalty on B. Steck's value for ML-20M-like data; larger for sparser, smaller catalogues.</summary>
-    public float Lambda { get; init; } = 500f;
+    /// <summary>Steck's value for ML-20M-like data; larger for sparser, smaller catalogues.</summary>
+    public const float DefaultLambda = 500f;
+
+    /// <summary>L2 penalty on B.</summary>
+    public float Lambda { get; init; } = DefaultLambda;
 
     /// <summary>Threads for the fit and for scoring; 0 means all cores. Ignored for the fit when a
     /// <see cref="GemmEngine"/> is passed in (its thread count wins).</summary>

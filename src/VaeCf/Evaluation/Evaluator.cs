@@ -83,7 +83,10 @@ public sealed class Evaluator
     public int BatchSize { get; }
     public int Threads { get; }
 
-    public Evaluator(int batchSize = 1000, int threads = 0)
+    /// <summary>Users scored at once unless told otherwise: large enough to keep the GEMMs busy, small enough that the score block stays modest.</summary>
+    public const int DefaultBatchSize = 1000;
+
+    public Evaluator(int batchSize = DefaultBatchSize, int threads = 0)
     {
         if (batchSize <= 0) throw new VaeCfException($"Evaluation batch size must be positive, got {batchSize}.");
         BatchSize = batchSize;

@@ -1,3 +1,4 @@
+using VaeCf.Catalogue;
 using VaeCf.Model;
 using VaeCf.Split;
 using VaeCf.Training;
@@ -9,11 +10,11 @@ public sealed record BetaPick(int Epoch, float Beta, double ValidationNdcg100);
 
 public sealed class BetaTuningResult
 {
-    public required TrainingResult Anneal { get; init; }
+    public required FitResult Anneal { get; init; }
     public required TrainingOptions AnnealOptions { get; init; }
-    public required BetaPick Pick { get; init; }
-    /// <summary>Null when the first stage was cancelled.</summary>
-    public TrainingResult? Retrain { get; init; }
+    /// <summary>Null, like the rest, when the first stage was cancelled.</summary>
+    public BetaPick? Pick { get; init; }
+    public FitResult? Retrain { get; init; }
     public TrainingOptions? RetrainOptions { get; init; }
 }
 
@@ -42,20 +43,24 @@ public static class BetaTuning
     /// <summary>Stage 2: the same schedule capped at the picked beta.</summary>
     public static TrainingOptions RetrainOptions(TrainingOptions options, BetaPick pick) => options with { AnnealCap = pick.Beta };
 
-    /// <param name="onStage">Called with 1 or 2 as each stage starts (for progress display).</param>
+    /// <param name="observer">Epoch progress; an <see cref="IBetaTuningObserver"/> also hears of each stage and the pick.</param>
     public static BetaTuningResult Tune(SplitDataset data, ModelConfig config, TrainingOptions options, ITrainingObserver? observer = null,
-        Action<int>? onStage = null, CancellationToken cancellation = default)
+        CancellationToken cancellation = default)
     {
         if (config.Kind != ModelKind.MultVae) throw new VaeCfException("Beta tuning needs a Mult-VAE (--model vae): Mult-DAE has no KL term.");
         if (data.Validation.UserCount == 0) throw new VaeCfException("Beta tuning needs validation users to pick beta on.");
+        var stages = observer as IBetaTuningObserver;
         var annealOptions = AnnealOptions(options);
-        onStage?.Invoke(1);
-        var anneal = new Trainer(annealOptions, observer).Train(data, config, cancellation);
+        stages?.OnStageStart(1, annealOptions);
+        var anneal = FitPipeline.Fit(ModelCatalogue.MultVae, data, new ModelSettings { Architecture = config, Training = annealOptions }, observer, cancellation);
+        stages?.OnStageFinished(1, anneal);
+        if (anneal.Cancelled) return new BetaTuningResult { Anneal = anneal, AnnealOptions = annealOptions };
         var pick = PickBeta(anneal.History);
-        if (anneal.Cancelled) return new BetaTuningResult { Anneal = anneal, AnnealOptions = annealOptions, Pick = pick };
+        stages?.OnBetaPicked(pick, annealOptions);
         var retrainOptions = RetrainOptions(options, pick);
-        onStage?.Invoke(2);
-        var retrain = new Trainer(retrainOptions, observer).Train(data, config, cancellation);
+        stages?.OnStageStart(2, retrainOptions);
+        var retrain = FitPipeline.Fit(ModelCatalogue.MultVae, data, new ModelSettings { Architecture = config, Training = retrainOptions }, observer, cancellation);
+        stages?.OnStageFinished(2, retrain);
         return new BetaTuningResult { Anneal = anneal, AnnealOptions = annealOptions, Pick = pick, Retrain = retrain, RetrainOptions = retrainOptions };
     }
 }

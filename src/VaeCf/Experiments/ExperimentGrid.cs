@@ -2,118 +2,13 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using VaeCf.Baselines;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Model;
 using VaeCf.Split;
 using VaeCf.Training;
 
 namespace VaeCf.Experiments;
-
-/// <summary>A dataset of a grid: where it is and how it is preprocessed and split.</summary>
-public sealed record DatasetSpec
-{
-    /// <summary>The path as written in the grid file (used in run ids, so they do not depend on where the repo lives).</summary>
-    public required string Path { get; init; }
-    /// <summary>The path to open: relative paths are taken from the grid file's folder.</summary>
-    public required string ResolvedPath { get; init; }
-    public required string Name { get; init; }
-    public required PrepareOptions Prepare { get; init; }
-
-    /// <summary>Every setting that changes the split, as text: the identity of the dataset in run ids and caches.</summary>
-    public string Canonical => string.Create(CultureInfo.InvariantCulture,
-        $"path={Path.Replace('\\', '/')};format={Prepare.Reader.Format.ToName()};threshold={(Prepare.Preprocess.RatingThreshold is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "none")};" +
-        $"min_user_count={Prepare.Preprocess.MinUserCount};min_item_count={Prepare.Preprocess.MinItemCount};validation_users={Prepare.Split.ValidationUsers};test_users={Prepare.Split.TestUsers};split_seed={Prepare.Split.Seed}");
-
-    /// <summary>A dataset given by path alone, with the paper's MovieLens preprocessing.</summary>
-    public static DatasetSpec FromPath(string path, string? name = null) => new()
-    {
-        Path = path,
-        ResolvedPath = path,
-        Name = name ?? NameFromPath(path),
-        Prepare = new PrepareOptions(),
-    };
-
-    public static string NameFromPath(string path)
-    {
-        string trimmed = path.TrimEnd('/', '\\');
-        // A folder keeps its whole name; a file (existing or not yet) loses its extension.
-        string name = ExperimentGrid.Slugify(Directory.Exists(trimmed) ? System.IO.Path.GetFileName(trimmed) : System.IO.Path.GetFileNameWithoutExtension(trimmed));
-        return string.IsNullOrEmpty(name) ? "data" : name;
-    }
-}
-
-public enum BaselineKind { Popularity, Ease }
-
-/// <summary>A closed-form baseline run: which one and, for EASE, its L2 penalty.</summary>
-public sealed record BaselineSpec
-{
-    public BaselineKind Kind { get; }
-    /// <summary>EASE's lambda; null for popularity, which has no hyper-parameter.</summary>
-    public float? Lambda { get; }
-    /// <summary>Execution only (fit and evaluation); not part of the run id. 0 = all cores.</summary>
-    public int Threads { get; init; }
-
-    public BaselineSpec(BaselineKind kind, float? lambda = null)
-    {
-        if (kind == BaselineKind.Ease)
-        {
-            if (lambda is null) throw new VaeCfException("EASE needs a lambda.");
-            new EaseOptions { Lambda = lambda.Value }.Validate();
-        }
-        else if (lambda is not null) throw new VaeCfException("popularity has no lambda.");
-        Kind = kind;
-        Lambda = lambda;
-    }
-
-    /// <summary>"ease" or "popularity": the model column of results.csv and the model folder's kind.</summary>
-    public string Name => Kind == BaselineKind.Ease ? "ease" : "popularity";
-}
-
-/// <summary>
-/// One run of a grid, fully resolved: the dataset and either a Mult-VAE/DAE (<see cref="Model"/> and
-/// <see cref="Training"/>) or a closed-form baseline (<see cref="Baseline"/>), never both.
-/// </summary>
-public sealed record RunSpec
-{
-    public required string Stage { get; init; }
-    public required DatasetSpec Dataset { get; init; }
-    /// <summary>The architecture of a Mult-VAE/DAE run (item count filled in from the data at training time); null for baselines.</summary>
-    public ModelConfig? Model { get; init; }
-    /// <summary>Training options of a Mult-VAE/DAE run; null for baselines.</summary>
-    public TrainingOptions? Training { get; init; }
-    /// <summary>Popularity or EASE; null for Mult-VAE/DAE runs.</summary>
-    public BaselineSpec? Baseline { get; init; }
-    /// <summary>Readable slug plus a short hash of the resolved configuration; the run's folder name.</summary>
-    public required string RunId { get; init; }
-    /// <summary>Hash of the configuration without the seed: runs that differ only by seed share it.</summary>
-    public required string ConfigId { get; init; }
-
-    public bool IsBaseline => Baseline is not null;
-
-    /// <summary>vae, dae, ease or popularity.</summary>
-    public string ModelName => Baseline?.Name ?? OptionNames.ShortName(Model!.Kind);
-
-    /// <summary>The training seed; 0 for baselines, whose fit is deterministic and takes none.</summary>
-    public int Seed => Training?.Seed ?? 0;
-
-    public int Threads => Training?.Threads ?? Baseline!.Threads;
-}
-
-/// <summary>Changes applied to every run of a grid from the command line.</summary>
-public sealed record GridOverrides
-{
-    /// <summary>Repeat every configuration once per seed, replacing the grid's seed values.</summary>
-    public IReadOnlyList<int>? Seeds { get; init; }
-    public int? Epochs { get; init; }
-    /// <summary>Execution only: threads do not enter run ids.</summary>
-    public int? Threads { get; init; }
-}
-
-/// <summary>One named sub-grid: datasets times the cartesian product of its axes.</summary>
-public sealed record GridStage(string Name, string? Description, IReadOnlyList<DatasetSpec> Datasets, IReadOnlyList<GridAxis> Axes);
-
-/// <summary>One option and the values it takes (a single value is an axis of length one).</summary>
-public sealed record GridAxis(string Key, IReadOnlyList<GridNode> Values);
 
 /// <summary>
 /// An experiment grid file (YAML or JSON). Top-level option keys are defaults for every stage;
@@ -138,7 +33,7 @@ public sealed class ExperimentGrid
     /// <summary>Keys of one run's options, each with how it changes the draft; "model" is applied first.</summary>
     private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
     {
-        ["model"] = (d, v, f) => (d.Kind, d.Baseline) = ParseModel(v, f),
+        ["model"] = (d, v, f) => d.Kind = ParseModel(v, f),
         ["lambda"] = (d, v, f) => d.Lambda = Float(v, f),
         ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
         ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
@@ -162,29 +57,10 @@ public sealed class ExperimentGrid
         ["threads"] = (d, v, f) => d.Training = d.Training with { Threads = Int(v, f) },
     };
 
-    /// <summary>Keys that configure EASE alone. Every other option key but these and <see cref="AnyModelKeys"/>
-    /// configures a trained network (seed included: the baselines' fits are deterministic).</summary>
-    private static readonly HashSet<string> EaseKeys = new(StringComparer.Ordinal) { "lambda" };
-    private static readonly HashSet<string> AnyModelKeys = new(StringComparer.Ordinal) { "model", "threads" };
+    /// <summary>The model kinds a grid's "model" key names.</summary>
+    private static readonly ModelCatalogue Catalogue = ModelCatalogue.Default;
 
-    private static bool Applies(string key, BaselineKind? baseline) =>
-        AnyModelKeys.Contains(key) || (EaseKeys.Contains(key) ? baseline == BaselineKind.Ease : baseline is null);
-
-    private static string ModelLabel(ModelKind kind, BaselineKind? baseline) => baseline switch
-    {
-        BaselineKind.Ease => "ease",
-        BaselineKind.Popularity => "popularity",
-        _ => OptionNames.ShortName(kind),
-    };
-
-    private static (ModelKind Kind, BaselineKind? Baseline) ParseModel(GridNode node, string file) => Text(node, file).Trim().ToLowerInvariant() switch
-    {
-        "ease" => (ModelKind.MultVae, BaselineKind.Ease),
-        "popularity" or "pop" => (ModelKind.MultVae, BaselineKind.Popularity),
-        "vae" or "mult-vae" or "multvae" => (ModelKind.MultVae, null),
-        "dae" or "mult-dae" or "multdae" => (ModelKind.MultDae, null),
-        var other => throw new VaeCfException($"{Where(file, node)} must be vae, dae, ease or popularity, got '{other}'."),
-    };
+    private static ModelDefinition ParseModel(GridNode node, string file) => Catalogue.Parse(Text(node, file), Where(file, node));
 
     private static readonly string[] StageKeys = ["name", "description", "datasets"];
     private static readonly string[] TopKeys = ["name", "description", "datasets", "grids"];
@@ -195,12 +71,11 @@ public sealed class ExperimentGrid
 
     private sealed class RunDraft
     {
-        public ModelKind Kind = ModelKind.MultVae;
-        public BaselineKind? Baseline;
-        public float Lambda = new EaseOptions().Lambda;
+        public ModelDefinition Kind = ModelCatalogue.MultVae;
+        public float Lambda = EaseOptions.DefaultLambda;
         public int[]? PDims;
         public int[]? QDims;
-        public float Dropout = 0.5f;
+        public float Dropout = ModelConfig.DefaultInputDropout;
         public float HiddenDropout;
         public TrainingOptions Training = new();
     }
@@ -254,12 +129,12 @@ public sealed class ExperimentGrid
     private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file)
     {
         var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file)).ToList()
-            ?? [(ModelKind.MultVae, (BaselineKind?)null)];
+            ?? [ModelCatalogue.MultVae];
         foreach (var axis in own)
         {
-            if (models.Any(m => Applies(axis.Key, m.Baseline))) continue;
-            string what = EaseKeys.Contains(axis.Key) ? "EASE" : "Mult-VAE/Mult-DAE";
-            throw new VaeCfException($"{file}: stage '{stage}': key '{axis.Key}' does not apply to model {string.Join(", ", models.Select(m => ModelLabel(m.Kind, m.Baseline)).Distinct())} (it configures {what} only); remove it or give those runs a stage of their own.");
+            if (models.Any(m => m.Reads(axis.Key))) continue;
+            string what = string.Join("/", Catalogue.Kinds.Where(k => k.Reads(axis.Key)).Select(k => k.DisplayName));
+            throw new VaeCfException($"{file}: stage '{stage}': key '{axis.Key}' does not apply to model {string.Join(", ", models.Select(m => m.ShortName).Distinct())} (it configures {what} only); remove it or give those runs a stage of their own.");
         }
     }
 
@@ -285,8 +160,8 @@ public sealed class ExperimentGrid
                         // defaults and, in a mixed stage, the other models' keys (the explicit ones were
                         // checked to fit some model of the stage when the file was read).
                         foreach (int i in applyOrder)
-                            if (Applies(axes[i].Key, draft.Baseline)) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
-                        bool network = draft.Baseline is null;
+                            if (draft.Kind.Reads(axes[i].Key)) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
+                        bool network = draft.Kind.IsTrained;
                         if (seed is not null && network) OptionKeys["seed"](draft, seed, SourcePath);
                         if (overrides?.Epochs is { } epochs && network) draft.Training = draft.Training with { Epochs = epochs };
                         if (overrides?.Threads is { } threads) draft.Training = draft.Training with { Threads = threads };
@@ -301,14 +176,14 @@ public sealed class ExperimentGrid
 
     private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)
     {
-        if (draft.Baseline is { } baseline)
+        if (!draft.Kind.IsTrained)
         {
-            BaselineSpec spec;
-            try { spec = new BaselineSpec(baseline, baseline == BaselineKind.Ease ? draft.Lambda : null) { Threads = draft.Training.Threads }; }
+            var settings = new ModelSettings { Training = new TrainingOptions { Threads = draft.Training.Threads }, Lambda = draft.Lambda };
+            try { draft.Kind.Validate(settings); }
             catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-            return DescribeBaseline(stage, dataset, spec);
+            return DescribeBaseline(stage, dataset, draft.Kind, settings);
         }
-        var model = ModelConfig.Default(draft.Kind, 0) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
+        var model = (draft.Kind.DefaultArchitecture ?? throw new InvalidOperationException($"{draft.Kind} trains but has no architecture.")) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
         if (draft.PDims is not null) model = model with { PDims = draft.PDims };
         if (draft.QDims is not null) model = model with { QDims = draft.QDims };
         try
@@ -323,39 +198,41 @@ public sealed class ExperimentGrid
         return Describe(stage, dataset, model, draft.Training);
     }
 
-    /// <summary>Names a run: the same configuration always gets the same id, whichever grid or command produced it.</summary>
+    /// <summary>Names a network run: the same configuration always gets the same id, whichever grid or command produced it.</summary>
     public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training)
     {
         model = model with { ItemCount = 0 };
-        string withoutSeed = Canonical(dataset, model, training with { Seed = 0 });
+        var kind = model.Kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae;
+        string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 });
         string full = withoutSeed + $";seed={training.Seed}";
-        string slug = $"{stage}-{OptionNames.ShortName(model.Kind)}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";
+        string slug = $"{stage}-{kind.ShortName}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";
         return new RunSpec
         {
             Stage = stage,
             Dataset = dataset,
-            Model = model,
-            Training = training,
+            Kind = kind,
+            Settings = new ModelSettings { Architecture = model, Training = training },
             RunId = $"{Slugify(slug)}-{ShortHash(full)}",
             ConfigId = ShortHash(withoutSeed),
         };
     }
 
-    /// <summary>Names a baseline run: dataset, kind and lambda (threads and seeds change nothing in a closed-form fit).</summary>
-    public static RunSpec DescribeBaseline(string stage, DatasetSpec dataset, BaselineSpec baseline)
+    /// <summary>Names a closed-form run: dataset, kind and its hyper-parameters (threads and seeds change nothing in a closed-form fit).</summary>
+    public static RunSpec DescribeBaseline(string stage, DatasetSpec dataset, ModelDefinition kind, ModelSettings settings)
     {
-        string lambda = baseline.Lambda is { } l ? l.ToString("R", CultureInfo.InvariantCulture) : "";
-        string canonical = $"{dataset.Canonical};model={baseline.Name}" + (baseline.Lambda is null ? "" : $";lambda={lambda}");
-        string slug = baseline.Lambda is null ? $"{stage}-{baseline.Name}-{dataset.Name}" : $"{stage}-{baseline.Name}-l{lambda}-{dataset.Name}";
+        var hyper = kind.Hyperparameters(settings);
+        static string F(double v) => ((float)v).ToString("R", CultureInfo.InvariantCulture);
+        string canonical = $"{dataset.Canonical};model={kind.ShortName}" + string.Concat(hyper.Select(h => $";{h.Key}={F(h.Value)}"));
+        string slug = $"{stage}-{kind.ShortName}" + string.Concat(hyper.Select(h => $"-{h.Key[0]}{F(h.Value)}")) + $"-{dataset.Name}";
         string hash = ShortHash(canonical);
-        return new RunSpec { Stage = stage, Dataset = dataset, Baseline = baseline, RunId = $"{Slugify(slug)}-{hash}", ConfigId = hash };
+        return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug)}-{hash}", ConfigId = hash };
     }
 
-    private static string Canonical(DatasetSpec dataset, ModelConfig m, TrainingOptions t)
+    private static string Canonical(DatasetSpec dataset, ModelDefinition kind, ModelConfig m, TrainingOptions t)
     {
         static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{dataset.Canonical};model={OptionNames.ShortName(m.Kind)};p_dims={string.Join(",", m.PDims)};q_dims={string.Join(",", m.EffectiveQDims)};" +
+            $"{dataset.Canonical};model={kind.ShortName};p_dims={string.Join(",", m.PDims)};q_dims={string.Join(",", m.EffectiveQDims)};" +
             $"dropout={F(m.InputDropout)};hidden_dropout={F(m.HiddenDropout)};optimizer={t.Optimizer};lr={F(t.LearningRate)};" +
             $"weight_decay={(t.WeightDecay is { } w ? F(w) : "default")};batch_size={t.BatchSize};epochs={t.Epochs};anneal={t.Anneal};anneal_cap={F(t.AnnealCap)};" +
             $"total_anneal_steps={t.TotalAnnealSteps};lr_patience={t.LrPatience};lr_factor={F(t.LrFactor)};lr_monitor={t.LrMonitor};" +
@@ -455,27 +332,10 @@ public sealed class ExperimentGrid
         foreach (var (key, _) in map.Entries)
         {
             if (known.Contains(key)) continue;
-            string? near = known.OrderBy(k => Distance(k, key)).FirstOrDefault(k => Distance(k, key) <= 3);
+            string? near = known.OrderBy(k => EditDistance.Of(k, key)).FirstOrDefault(k => EditDistance.Of(k, key) <= 3);
             string where = map.Where.Length == 0 ? "" : $" in '{map.Where}'";
             throw new VaeCfException($"{file}: unknown key '{key}'{where}{(near is null ? "" : $" (did you mean '{near}'?)")}. Known keys: {string.Join(", ", known.Order())}.");
         }
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int previous = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int current = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
-                previous = current;
-            }
-        }
-        return row[b.Length];
     }
 
     private static string CheckSlug(string name, string file) =>

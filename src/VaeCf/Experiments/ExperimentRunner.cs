@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using VaeCf.Baselines;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Evaluation;
 using VaeCf.Model;
@@ -30,9 +29,10 @@ public sealed class ExperimentOutcome
 }
 
 /// <summary>
-/// Runs a grid one run at a time into <c>OUTPUT/runs/RUN_ID/</c>. Resumable: a folder is complete
-/// only once config.json exists (written last, atomically), so finished runs are skipped and a
-/// folder without it is wiped and the run restarted. results.csv and summary.csv are rebuilt from
+/// Runs a grid one run at a time into <c>OUTPUT/runs/RUN_ID/</c>, each through the one
+/// <see cref="FitPipeline"/>. Resumable: a run folder appears whole (built beside, then swapped in,
+/// see <see cref="ModelStore.Save"/>), so finished runs are skipped and a folder without
+/// config.json (a failed run's error.txt) is wiped and the run restarted. results.csv and summary.csv are rebuilt from
 /// the complete folders after every run and replaced atomically, so no row is ever lost or doubled.
 /// </summary>
 public sealed class ExperimentRunner
@@ -78,36 +78,27 @@ public sealed class ExperimentRunner
             }
             _observer.OnRunStart(run, i, runs.Count);
             var data = Dataset(run.Dataset);
-            if (run.Baseline is { } baseline)
+            FitResult result;
+            try { result = FitPipeline.Fit(run.Kind, data, run.Settings, _observer, cancellation); }
+            catch (VaeCfException e) when (!run.Kind.IsTrained)
             {
-                if (!FitBaseline(run, baseline, data, folder, gridName, out string? error))
-                {
-                    Directory.CreateDirectory(folder);
-                    AtomicFile.WriteText(Path.Combine(folder, ErrorFile), error + "\n");
-                    failed++;
-                    _observer.OnRunFailed(run, error!, i, runs.Count);
-                    continue;
-                }
-                trained++;
-                var baselineRows = RebuildResults();
-                _observer.OnRunFinished(run, baselineRows.Last(r => r.RunId == run.RunId), i, runs.Count);
+                // A closed-form fit fails for this run's own setting (memory, a lambda too small for
+                // float32): the run is marked failed and the grid goes on. A network's errors are about
+                // the data and would fail every run, so they stop the grid.
+                Fail(run, folder, e.Message, i, runs.Count);
+                failed++;
                 continue;
             }
-            var training = run.Training!;
-            var result = new Trainer(training, _observer).Train(data, run.Model! with { ItemCount = data.ItemCount }, cancellation);
             if (result.Diverged)
             {
                 // Left incomplete on purpose: the next invocation tries it again (e.g. after lowering lr).
-                Directory.CreateDirectory(folder);
-                AtomicFile.WriteText(Path.Combine(folder, ErrorFile), result.StopReason + "\n");
+                Fail(run, folder, result.StopReason!, i, runs.Count);
                 failed++;
-                _observer.OnRunFailed(run, result.StopReason!, i, runs.Count);
                 continue;
             }
             if (result.Cancelled) { cancelled = true; break; }
-            Directory.CreateDirectory(folder);
-            ExperimentRunInfo.Of(run, gridName).Write(folder);
-            TrainingRunStore.Save(folder, result, training, data, run.Dataset.Path);
+            ModelFolder.Save(folder, result, data, run.Dataset.Path,
+                new Dictionary<string, string> { [ExperimentRunInfo.FileName] = ExperimentRunInfo.Of(run, gridName).ToJson() });
             trained++;
             var rows = RebuildResults();
             _observer.OnRunFinished(run, rows.Last(r => r.RunId == run.RunId), i, runs.Count);
@@ -115,37 +106,11 @@ public sealed class ExperimentRunner
         return new ExperimentOutcome { Results = RebuildResults(), Trained = trained, Skipped = skipped, Failed = failed, Cancelled = cancelled };
     }
 
-    /// <summary>
-    /// Fits popularity or EASE on the training users and evaluates it with the evaluator the trainer
-    /// uses, on the same validation and test users. The folder gets experiment.json, then the model
-    /// folder (config.json last), so a fit killed midway leaves it incomplete, as for a network.
-    /// </summary>
-    /// <returns>False, with the reason, when EASE cannot be fitted (too little memory, lambda too small for float32).</returns>
-    private static bool FitBaseline(RunSpec run, BaselineSpec baseline, Split.SplitDataset data, string folder, string? gridName, out string? error)
+    private void Fail(RunSpec run, string folder, string reason, int index, int total)
     {
-        var clock = Stopwatch.StartNew();
-        IScorer scorer;
-        try
-        {
-            scorer = baseline.Kind == BaselineKind.Ease
-                ? EaseScorer.Fit(data.Train, new EaseOptions { Lambda = baseline.Lambda!.Value, Threads = baseline.Threads })
-                : PopularityScorer.Fit(data.Train);
-        }
-        catch (VaeCfException e)
-        {
-            error = e.Message;
-            return false;
-        }
-        double seconds = clock.Elapsed.TotalSeconds;
-        var evaluator = new Evaluator(new TrainingOptions().EvaluationBatchSize, baseline.Threads);
-        var validation = data.Validation.UserCount > 0 ? evaluator.Evaluate(scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
-        var test = data.Test.UserCount > 0 ? evaluator.Evaluate(scorer, data.Test.FoldIn, data.Test.Targets) : null;
         Directory.CreateDirectory(folder);
-        ExperimentRunInfo.Of(run, gridName).Write(folder);
-        if (scorer is EaseScorer ease) BaselineStore.SaveEase(folder, ease, data, run.Dataset.Path, validation, test, seconds);
-        else BaselineStore.SavePopularity(folder, (PopularityScorer)scorer, data, run.Dataset.Path, validation, test, seconds);
-        error = null;
-        return true;
+        AtomicFile.WriteText(Path.Combine(folder, ErrorFile), reason + "\n");
+        _observer.OnRunFailed(run, reason, index, total);
     }
 
     /// <summary>Rewrites results.csv and summary.csv from the complete run folders.</summary>

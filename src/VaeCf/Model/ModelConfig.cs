@@ -17,7 +17,9 @@ public sealed record ModelConfig
     public int[] PDims { get; init; } = [200, 600];
     public int[]? QDims { get; init; }
     /// <summary>Drop probability on the normalized input (the paper keeps 0.5).</summary>
-    public float InputDropout { get; init; } = 0.5f;
+    public float InputDropout { get; init; } = DefaultInputDropout;
+
+    public const float DefaultInputDropout = 0.5f;
     /// <summary>Drop probability on every hidden activation except the latent code (0 = off).</summary>
     public float HiddenDropout { get; init; }
 

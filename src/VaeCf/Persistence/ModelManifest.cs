@@ -44,12 +44,18 @@ public sealed record DatasetInfo
     }
 }
 
-/// <summary>config.json of a saved model: everything but the weights, readable by any JSON parser.</summary>
+/// <summary>
+/// What config.json says about a saved model, in memory: everything but the weights. On disk it is
+/// a <see cref="ManifestDocument"/>, which fixes the field names and values.
+/// </summary>
 public sealed record ModelManifest
 {
     public const string FormatName = "vaecf-model";
+    /// <summary>2 added <see cref="Files"/>, the checksums verified on load; version 1 files are still read.</summary>
+    public const int CurrentVersion = 2;
     public string Format { get; init; } = FormatName;
-    public int Version { get; init; } = 1;
+    /// <summary>The version the file was written in (<see cref="CurrentVersion"/> for a new manifest).</summary>
+    public int Version { get; init; } = CurrentVersion;
     /// <summary>"mult-vae", "mult-dae", "ease" or "popularity".</summary>
     public required string Model { get; init; }
     public ModelConfig? Architecture { get; init; }
@@ -64,8 +70,8 @@ public sealed record ModelManifest
     public double? TrainingSeconds { get; init; }
     public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
     public string? Notes { get; init; }
-
-    public static string ModelName(ModelKind kind) => kind == ModelKind.MultVae ? "mult-vae" : "mult-dae";
+    /// <summary>SHA-256 of each file of the folder besides config.json; null in version 1 folders, which carry none.</summary>
+    public Dictionary<string, string>? Files { get; init; }
 
     public static Dictionary<string, MetricEntry>? Metrics(EvaluationResult? result) =>
         result?.Metrics.ToDictionary(kv => kv.Key.Name, kv => new MetricEntry(kv.Value.Mean, kv.Value.StandardError));

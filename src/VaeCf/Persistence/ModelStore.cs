@@ -1,37 +1,147 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
-using VaeCf.Model;
-using VaeCf.Numerics;
 
 namespace VaeCf.Persistence;
 
 /// <summary>
-/// A model folder: model.safetensors (weights) and config.json (<see cref="ModelManifest"/>).
-/// Each file is written atomically and config.json last, so a folder with a config.json is complete.
+/// A model folder: model.safetensors (weights), config.json (<see cref="ModelManifest"/>) and, as
+/// a model kind needs, other files (history.csv, experiment.json). The folder is built beside its
+/// final place and swapped in whole, so a reader sees the old folder or the new one, never a mix;
+/// config.json carries the SHA-256 of every other file, checked on load, so a folder mixed or
+/// damaged by hand or by a fault is refused with the name of the file.
 /// </summary>
 public static class ModelStore
 {
     public const string WeightsFile = "model.safetensors";
     public const string ConfigFile = "config.json";
+    public const string HistoryFile = "history.csv";
+    private const string PartialMarker = ".partial-";
+    private const string OldMarker = ".old-";
 
-    public static void Save(string directory, ModelManifest manifest, IReadOnlyList<NamedTensor> tensors)
+    /// <summary>Files a model folder may hold; anything else in a target folder is someone else's and is never swapped away.</summary>
+    public static bool IsModelFile(string name) =>
+        name is WeightsFile or ConfigFile or HistoryFile || name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".csv", StringComparison.Ordinal);
+
+    public static bool IsComplete(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
+
+    /// <summary>
+    /// Refuses, before any long fit, an output the save would fail on: an existing file, a folder
+    /// holding a model without <paramref name="overwrite"/>, a folder holding other files, or a
+    /// place that cannot be written.
+    /// </summary>
+    public static void CheckWritable(string directory, bool overwrite)
     {
-        Directory.CreateDirectory(directory);
-        SafeTensors.Write(Path.Combine(directory, WeightsFile), tensors, new Dictionary<string, string>
+        string full = Path.GetFullPath(directory);
+        if (File.Exists(full)) throw new VaeCfException($"Output '{directory}' is a file; a model is saved as a folder.");
+        if (Directory.Exists(full))
         {
-            ["format"] = ModelManifest.FormatName,
-            ["model"] = manifest.Model,
-        });
-        AtomicFile.WriteText(Path.Combine(directory, ConfigFile), JsonSerializer.Serialize(manifest, ModelManifest.Json));
+            if (IsComplete(full) && !overwrite) throw new VaeCfException($"'{directory}' already holds a model; pass --overwrite or choose another --output.");
+            CheckOnlyModelFiles(full, directory);
+        }
+        string parent = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar)) ?? full;
+        string probe = Path.Combine(parent, $".{Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar))}.probe-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(parent);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VaeCfException($"Cannot write the model folder '{directory}': {e.Message}");
+        }
     }
 
-    public static void SaveAutoencoder(string directory, AutoencoderNetwork network, ModelManifest manifest)
+    private static void CheckOnlyModelFiles(string full, string shown)
     {
-        if (manifest.Items.Length != network.ItemCount)
-            throw new ArgumentException($"Manifest lists {manifest.Items.Length} items but the network has {network.ItemCount}.");
-        var tensors = network.Parameters.Slots
-            .Select(s => new NamedTensor(s.Name, s.Shape, network.Parameters.View(s).ToArray()))
-            .ToList();
-        Save(directory, manifest with { Architecture = network.Config }, tensors);
+        var foreign = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).FirstOrDefault(n => !IsModelFile(n!) || Directory.Exists(Path.Combine(full, n!)));
+        if (foreign is not null)
+            throw new VaeCfException($"'{shown}' holds '{foreign}', which is not part of a model folder; a model folder is replaced whole, so choose an empty or new folder.");
+    }
+
+    /// <summary>
+    /// Writes the folder: weights, <paramref name="textFiles"/> and config.json (with their
+    /// checksums) into a hidden sibling, then swaps it in for <paramref name="directory"/>.
+    /// </summary>
+    public static ModelManifest Save(string directory, ModelManifest manifest, IReadOnlyList<NamedTensor> tensors,
+        IReadOnlyDictionary<string, string>? textFiles = null)
+    {
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(full)!;
+        string name = Path.GetFileName(full);
+        Directory.CreateDirectory(parent);
+        if (Directory.Exists(full)) CheckOnlyModelFiles(full, directory);
+        RemoveLeftovers(parent, name);
+        string staging = Path.Combine(parent, $".{name}{PartialMarker}{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            SafeTensors.Write(Path.Combine(staging, WeightsFile), tensors, new Dictionary<string, string>
+            {
+                ["format"] = ModelManifest.FormatName,
+                ["model"] = manifest.Model,
+            });
+            foreach (var (file, text) in textFiles ?? new Dictionary<string, string>())
+            {
+                if (file == ConfigFile || file == WeightsFile || file != Path.GetFileName(file) || !IsModelFile(file))
+                    throw new ArgumentException($"'{file}' cannot be written as an extra file of a model folder.", nameof(textFiles));
+                AtomicFile.WriteText(Path.Combine(staging, file), text);
+            }
+            var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var path in Directory.GetFiles(staging)) files[Path.GetFileName(path)] = Sha256(path);
+            var saved = manifest with { Version = ModelManifest.CurrentVersion, Files = new Dictionary<string, string>(files) };
+            AtomicFile.WriteText(Path.Combine(staging, ConfigFile), JsonSerializer.Serialize(ManifestDocument.From(saved), ModelManifest.Json));
+            SwapIn(staging, full);
+            return saved;
+        }
+        catch
+        {
+            TryDelete(staging);
+            throw;
+        }
+    }
+
+    /// <summary>The old folder is moved aside, the new one moved in, the old one deleted: two renames, never a mixed folder.</summary>
+    private static void SwapIn(string staging, string full)
+    {
+        string? old = null;
+        if (Directory.Exists(full))
+        {
+            old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}{OldMarker}{Guid.NewGuid():N}");
+            Directory.Move(full, old);
+        }
+        try { Directory.Move(staging, full); }
+        catch
+        {
+            if (old is not null) Directory.Move(old, full);
+            throw;
+        }
+        if (old is not null) TryDelete(old);
+    }
+
+    /// <summary>Hidden folders a killed save left beside this one: a partial build is garbage; an old
+    /// folder whose replacement never arrived is the last complete save, so it is put back.</summary>
+    private static void RemoveLeftovers(string parent, string name)
+    {
+        foreach (var dir in Directory.GetDirectories(parent, $".{name}{PartialMarker}*")) TryDelete(dir);
+        foreach (var dir in Directory.GetDirectories(parent, $".{name}{OldMarker}*"))
+        {
+            string full = Path.Combine(parent, name);
+            if (!Directory.Exists(full) && IsComplete(dir)) Directory.Move(dir, full);
+            else TryDelete(dir);
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 
     public static ModelManifest ReadManifest(string directory)
@@ -39,11 +149,25 @@ public static class ModelStore
         string path = Path.Combine(directory, ConfigFile);
         if (!Directory.Exists(directory)) throw new VaeCfException($"Model folder '{directory}' does not exist.");
         if (!File.Exists(path)) throw new VaeCfException($"'{directory}' is not a complete VaeCf model folder: {ConfigFile} is missing.");
-        ModelManifest? manifest;
-        try { manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), ModelManifest.Json); }
+        ManifestDocument? document;
+        try { document = JsonSerializer.Deserialize<ManifestDocument>(File.ReadAllText(path, Encoding.UTF8), ModelManifest.Json); }
         catch (JsonException e) { throw new VaeCfException($"{path}: not a valid model config ({e.Message})."); }
-        if (manifest is null || manifest.Format != ModelManifest.FormatName) throw new VaeCfException($"{path}: not a VaeCf model config.");
-        return manifest;
+        if (document is null) throw new VaeCfException($"{path}: not a VaeCf model config.");
+        return document.ToManifest(path);
+    }
+
+    /// <summary>Checks every file config.json lists against its checksum (version 1 folders list none).</summary>
+    public static void VerifyFiles(string directory, ModelManifest manifest)
+    {
+        if (manifest.Files is null) return;
+        foreach (var (file, expected) in manifest.Files)
+        {
+            string path = Path.Combine(directory, file);
+            if (file != Path.GetFileName(file) || file == ConfigFile) throw new VaeCfException($"{Path.Combine(directory, ConfigFile)}: 'files' names '{file}', which is not a file of the folder.");
+            if (!File.Exists(path)) throw new VaeCfException($"{path} is missing, though {ConfigFile} lists it.");
+            if (!string.Equals(Sha256(path), expected, StringComparison.OrdinalIgnoreCase))
+                throw new VaeCfException($"{path} does not match the checksum in {ConfigFile}: the file is damaged or comes from another save.");
+        }
     }
 
     public static Dictionary<string, NamedTensor> ReadTensors(string directory)
@@ -53,21 +177,13 @@ public static class ModelStore
         return SafeTensors.Read(path).Tensors;
     }
 
-    public static (AutoencoderNetwork Network, ModelManifest Manifest) LoadAutoencoder(string directory, GemmEngine? gemm = null)
+    /// <summary>The tensor <paramref name="name"/> with exactly <paramref name="shape"/>, or an error naming the file.</summary>
+    public static NamedTensor Require(IReadOnlyDictionary<string, NamedTensor> tensors, string directory, string name, int[] shape)
     {
-        var manifest = ReadManifest(directory);
-        if (manifest.Architecture is null || manifest.Model is not ("mult-vae" or "mult-dae"))
-            throw new VaeCfException($"{Path.Combine(directory, ConfigFile)}: model '{manifest.Model}' is not a Mult-VAE/Mult-DAE.");
-        var network = new AutoencoderNetwork(manifest.Architecture, gemm ?? new GemmEngine());
-        var tensors = ReadTensors(directory);
-        foreach (var slot in network.Parameters.Slots)
-        {
-            if (!tensors.TryGetValue(slot.Name, out var t))
-                throw new VaeCfException($"{Path.Combine(directory, WeightsFile)}: tensor '{slot.Name}' is missing.");
-            if (t.Data.Length != slot.Length || !t.Shape.SequenceEqual(slot.Shape))
-                throw new VaeCfException($"{Path.Combine(directory, WeightsFile)}: tensor '{slot.Name}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", slot.Shape)}].");
-            t.Data.CopyTo(network.Parameters.View(slot));
-        }
-        return (network, manifest);
+        string path = Path.Combine(directory, WeightsFile);
+        if (!tensors.TryGetValue(name, out var t)) throw new VaeCfException($"{path}: tensor '{name}' is missing.");
+        if (!t.Shape.SequenceEqual(shape) || t.Data.LongLength != t.ElementCount)
+            throw new VaeCfException($"{path}: tensor '{name}' has shape [{string.Join(", ", t.Shape)}], expected [{string.Join(", ", shape)}].");
+        return t;
     }
 }

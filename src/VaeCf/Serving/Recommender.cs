@@ -2,6 +2,7 @@ using VaeCf.Data;
 using VaeCf.Evaluation;
 using VaeCf.Model;
 using VaeCf.Numerics;
+using VaeCf.Catalogue;
 using VaeCf.Persistence;
 
 namespace VaeCf.Serving;
@@ -67,10 +68,10 @@ public sealed class Recommender
         }
     }
 
-    /// <summary>Opens a model folder (any kind <see cref="ModelLoader"/> knows) and, optionally, an item metadata file for titles.</summary>
+    /// <summary>Opens a model folder (any kind the catalogue knows) and, optionally, an item metadata file for titles.</summary>
     public static Recommender Load(string directory, string? metadataPath = null, GemmEngine? gemm = null)
     {
-        var (scorer, manifest) = ModelLoader.Load(directory, gemm);
+        var (scorer, manifest) = ModelFolder.Load(directory, gemm);
         var metadata = metadataPath is null ? null : ItemMetadata.Load(metadataPath);
         return new Recommender(scorer, manifest, metadata) { Source = Path.GetFullPath(directory) };
     }

@@ -14,7 +14,6 @@ public sealed class TrainingResult
     /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
     public int BestEpoch { get; init; }
     public EvaluationResult? BestValidation { get; init; }
-    public EvaluationResult? Test { get; init; }
     public double TrainingSeconds { get; init; }
     public bool StoppedEarly { get; init; }
     public bool Cancelled { get; init; }
@@ -24,8 +23,9 @@ public sealed class TrainingResult
 }
 
 /// <summary>
-/// The paper's training procedure: shuffled mini-batches, Adam, beta annealing, validation
-/// NDCG@100 after each epoch, the best model kept and finally evaluated on the test users.
+/// The paper's training loop: shuffled mini-batches, Adam, beta annealing, validation NDCG@100
+/// after each epoch and the best model kept. Measuring the result on the test users is the fit
+/// pipeline's job (<c>VaeCf.Catalogue.FitPipeline</c>), the same for every model kind.
 /// </summary>
 public sealed class Trainer
 {
@@ -168,14 +168,12 @@ public sealed class Trainer
 
         double trainingSeconds = clock.Elapsed.TotalSeconds;
         best.CopyTo(network.Parameters.Values, 0);
-        EvaluationResult? test = data.Test.UserCount > 0 ? evaluator.Evaluate(network, data.Test.FoldIn, data.Test.Targets) : null;
         return new TrainingResult
         {
             Network = network,
             History = history,
             BestEpoch = bestEpoch,
             BestValidation = bestValidation,
-            Test = test,
             TrainingSeconds = trainingSeconds,
             StoppedEarly = stoppedEarly,
             Cancelled = cancelled,
@@ -185,7 +183,7 @@ public sealed class Trainer
     }
 
     /// <summary>The training objective (NLL + beta * KL) on held-out fold-in histories, without dropout and with z = mu.</summary>
-    public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = 1000) =>
+    public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = Evaluator.DefaultBatchSize) =>
         foldIn.Rows == 0 ? double.NaN : ValidationLoss(network, network.CreateWorkspace(Math.Min(batchSize, foldIn.Rows)), foldIn, beta);
 
     public static double ValidationLoss(AutoencoderNetwork network, NetworkWorkspace ws, CsrMatrix foldIn, float beta)

@@ -1,3 +1,5 @@
+using VaeCf.Evaluation;
+
 namespace VaeCf.Training;
 
 public enum OptimizerKind { Adam, AdamW }
@@ -19,28 +21,28 @@ public enum MonitoredMetric { Ndcg, Loss }
 public sealed record TrainingOptions
 {
     public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
-    public float LearningRate { get; init; } = 1e-3f;
+    public float LearningRate { get; init; } = TrainingDefaults.LearningRate;
     /// <summary>
     /// Adam: an L2 penalty lambda * ||W||^2 on weights (not biases) added to the loss, as the
     /// original Mult-DAE (its 2 * l2_regularizer(lambda)). AdamW: the decoupled decay rate.
     /// Null means the model's default: 0.01 / batch size for Mult-DAE, 0 for Mult-VAE.
     /// </summary>
     public float? WeightDecay { get; init; }
-    public int BatchSize { get; init; } = 500;
-    public int Epochs { get; init; } = 200;
+    public int BatchSize { get; init; } = TrainingDefaults.BatchSize;
+    public int Epochs { get; init; } = TrainingDefaults.Epochs;
     public AnnealSchedule Anneal { get; init; } = AnnealSchedule.Paper;
-    public float AnnealCap { get; init; } = 0.2f;
-    public int TotalAnnealSteps { get; init; } = 200_000;
+    public float AnnealCap { get; init; } = TrainingDefaults.AnnealCap;
+    public int TotalAnnealSteps { get; init; } = TrainingDefaults.TotalAnnealSteps;
     /// <summary>ReduceLROnPlateau; 0 disables it.</summary>
     public int LrPatience { get; init; }
-    public float LrFactor { get; init; } = 0.4f;
+    public float LrFactor { get; init; } = TrainingDefaults.LrFactor;
     public MonitoredMetric LrMonitor { get; init; } = MonitoredMetric.Ndcg;
     /// <summary>Stop after this many evaluations without improvement; 0 disables early stopping.</summary>
     public int EarlyStopPatience { get; init; }
     public MonitoredMetric EarlyStopMonitor { get; init; } = MonitoredMetric.Ndcg;
-    public int EvaluateEvery { get; init; } = 1;
-    public int EvaluationBatchSize { get; init; } = 1000;
-    public int Seed { get; init; } = 98765;
+    public int EvaluateEvery { get; init; } = TrainingDefaults.EvaluateEvery;
+    public int EvaluationBatchSize { get; init; } = Evaluator.DefaultBatchSize;
+    public int Seed { get; init; } = TrainingDefaults.Seed;
     /// <summary>Worker threads for GEMM and parallel loops; 0 = all cores.</summary>
     public int Threads { get; init; }
 

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Diagnostics;
+using VaeCf.Baselines;
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Persistence;
+using VaeCf.Split;
+
+namespace VaeCf.Catalogue.Kinds;
+
+/// <summary>EASE (Steck 2019): one item x item weight matrix in closed form, saved as the tensor "ease.weights".</summary>
+public sealed class EaseModel : ModelDefinition
+{
+    public const string WeightsTensor = "ease.weights";
+
+    public override string Name => "ease";
+    public override string ShortName => "ease";
+    public override string DisplayName => "EASE";
+    public override bool IsTrained => false;
+    public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "lambda" };
+
+    private static EaseOptions Options(ModelSettings settings) => new() { Lambda = settings.Lambda, Threads = settings.Threads };
+
+    public override void Validate(ModelSettings settings)
+    {
+        Options(settings).Validate();
+        settings.Training.Validate();
+    }
+
+    public override string Describe(ModelSettings settings, int itemCount) =>
+        $"{Name} on {itemCount} items, lambda {settings.Lambda.ToString(CultureInfo.InvariantCulture)}";
+
+    public override IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) => new Dictionary<string, double> { ["lambda"] = settings.Lambda };
+
+    public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var ease = EaseScorer.Fit(data.Train, Options(settings), onEvent: e => observer.OnFitStage(e.Elapsed, e.Message));
+        return new FittedModel { Scorer = ease, Seconds = clock.Elapsed.TotalSeconds };
+    }
+
+    public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
+    {
+        var ease = (EaseScorer)result.Scorer;
+        return new SavedModel(manifest with { Hyperparameters = new Dictionary<string, double> { ["lambda"] = ease.Lambda } },
+            [new NamedTensor(WeightsTensor, [ease.ItemCount, ease.ItemCount], ease.Weights)], new Dictionary<string, string>());
+    }
+
+    public override IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm)
+    {
+        int items = manifest.Items.Length;
+        var weights = ModelStore.Require(tensors, directory, WeightsTensor, [items, items]);
+        double lambda = manifest.Hyperparameters?.GetValueOrDefault("lambda") ?? double.NaN;
+        return new EaseScorer(items, weights.Data, (float)lambda, gemm?.Threads ?? 0);
+    }
+}

@@ -1,0 +1,63 @@
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Persistence;
+using VaeCf.Split;
+
+namespace VaeCf.Catalogue;
+
+/// <summary>
+/// Everything VaeCf knows about one kind of model: its names, which options configure it, how to
+/// fit it, and how to save and load it. The CLI, grid files, results.csv, the model folder and the
+/// loader all read this; a new kind is one subclass registered in <see cref="ModelCatalogue"/>.
+/// </summary>
+public abstract class ModelDefinition
+{
+    /// <summary>Option keys every kind reads (grid keys; the CLI flags are the same words with dashes).</summary>
+    public static readonly IReadOnlySet<string> CommonOptionKeys = new HashSet<string>(StringComparer.Ordinal) { "model", "threads" };
+
+    /// <summary>The name in config.json's "model" field: "mult-vae", "ease".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The short name: the CLI's --model value, the grid's model value, results.csv's model column.</summary>
+    public abstract string ShortName { get; }
+
+    /// <summary>For help texts and headers: "Mult-VAE".</summary>
+    public abstract string DisplayName { get; }
+
+    /// <summary>Other spellings accepted when parsing (e.g. "pop").</summary>
+    public virtual IReadOnlyList<string> Aliases => [];
+
+    /// <summary>Option keys beyond <see cref="CommonOptionKeys"/> that configure this kind (e.g. "lambda"); a grid key outside these is ignored for it.</summary>
+    public abstract IReadOnlySet<string> OptionKeys { get; }
+
+    /// <summary>Whether the kind trains over epochs (a history.csv, seeds and training options) rather than solving in closed form.</summary>
+    public abstract bool IsTrained { get; }
+
+    public bool Reads(string optionKey) => CommonOptionKeys.Contains(optionKey) || OptionKeys.Contains(optionKey);
+
+    /// <summary>A trained network's architecture before its item count is known; null for kinds without one.</summary>
+    public virtual ModelConfig? DefaultArchitecture => null;
+
+    /// <summary>Throws a <see cref="VaeCfException"/> naming the option when <paramref name="settings"/> cannot be fitted.</summary>
+    public virtual void Validate(ModelSettings settings) => settings.Training.Validate();
+
+    /// <summary>One line for a run header, e.g. "mult-vae [100-600-200-600-100], 200 epochs, ...".</summary>
+    public abstract string Describe(ModelSettings settings, int itemCount);
+
+    /// <summary>Hyper-parameters recorded in config.json's "hyperparameters" and in run ids (EASE: lambda).</summary>
+    public virtual IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) => new Dictionary<string, double>();
+
+    /// <summary>Trains or solves on <paramref name="data"/>'s training users.</summary>
+    public abstract FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation);
+
+    /// <summary>The model folder's tensors, extra files and kind-specific manifest fields for <paramref name="result"/>.</summary>
+    public abstract SavedModel ToSaved(FitResult result, ModelManifest manifest);
+
+    /// <summary>Rebuilds the scorer from a model folder whose config.json names this kind.</summary>
+    public abstract IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A model as it goes into a folder: the manifest, the tensors, and any other text files.</summary>
+public sealed record SavedModel(ModelManifest Manifest, IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> TextFiles);

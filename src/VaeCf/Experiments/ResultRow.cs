@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using VaeCf.Catalogue;
+using VaeCf.Model;
+using VaeCf.Persistence;
+using VaeCf.Training;
+
+namespace VaeCf.Experiments;
+
+/// <summary>
+/// One row of results.csv: the seed project's columns (model, dataset, p_dims, dropout_enc,
+/// dropout_dec, weight_decay, lr, lr_scheduler, lr_patience, early_stop_patience, anneal_cap,
+/// batch_size, best_epoch, loss, n100, r20, r50) plus ids, seed, standard errors, validation
+/// metrics, EASE's lambda and time. Test metrics are n100/r20/r50; validation ones carry a val_ prefix.
+/// Baselines (ease, popularity) leave the network-only fields empty: "" for text, null for
+/// integers, NaN for numbers, so no column reads as a real 0.
+/// </summary>
+public sealed record ResultRow
+{
+    public required string RunId { get; init; }
+    public required string ConfigId { get; init; }
+    public required string Stage { get; init; }
+    public required string Model { get; init; }
+    public required string Dataset { get; init; }
+    /// <summary>EASE's L2 penalty; NaN for every other model.</summary>
+    public double Lambda { get; init; } = double.NaN;
+    /// <summary>Decoder sizes from the latent code out, '-'-joined ("200-600") so the CSV needs no quoting; "" for baselines.</summary>
+    public required string PDims { get; init; }
+    public required string QDims { get; init; }
+    /// <summary>Input dropout (the encoder's).</summary>
+    public double DropoutEnc { get; init; } = double.NaN;
+    /// <summary>Hidden-layer dropout (applies to the decoder's hidden layers too).</summary>
+    public double DropoutDec { get; init; } = double.NaN;
+    public required string Optimizer { get; init; }
+    /// <summary>The decay actually used (a model default is written out).</summary>
+    public double WeightDecay { get; init; } = double.NaN;
+    public double Lr { get; init; } = double.NaN;
+    /// <summary>"plateau" (ReduceLROnPlateau) or "none".</summary>
+    public required string LrScheduler { get; init; }
+    public int? LrPatience { get; init; }
+    public int? EarlyStopPatience { get; init; }
+    public required string Anneal { get; init; }
+    public double AnnealCap { get; init; } = double.NaN;
+    public int? TotalAnnealSteps { get; init; }
+    public int? BatchSize { get; init; }
+    public int? Epochs { get; init; }
+    public int? Seed { get; init; }
+    public int? EpochsRun { get; init; }
+    public int? BestEpoch { get; init; }
+    public double BetaAtBest { get; init; } = double.NaN;
+    /// <summary>Validation loss at the best epoch (the seed's "loss" column).</summary>
+    public double Loss { get; init; } = double.NaN;
+    public double TrainLoss { get; init; } = double.NaN;
+    public double ValN100 { get; init; }
+    public double ValR20 { get; init; }
+    public double ValR50 { get; init; }
+    public double N100 { get; init; }
+    public double N100Se { get; init; }
+    public double R20 { get; init; }
+    public double R20Se { get; init; }
+    public double R50 { get; init; }
+    public double R50Se { get; init; }
+    public double TrainSeconds { get; init; }
+
+    /// <summary>The first decoder size: the latent dimension (the x axis of the seed's NDCG-vs-dimension figure); null for baselines.</summary>
+    public int? FirstDecoderDim => PDims.Length == 0 ? null : int.Parse(PDims.Split('-')[0], CultureInfo.InvariantCulture);
+
+    public bool IsBaseline => ModelCatalogue.Default.Find(Model) is { IsTrained: false };
+
+    /// <summary>A float option as its shortest text reads (0.001, not 0.00100000005): the CSV shows what was asked for.</summary>
+    private static MetricEntry Metric(Dictionary<string, MetricEntry>? metrics, string name) =>
+        metrics is not null && metrics.TryGetValue(name, out var m) ? m : new MetricEntry(double.NaN, double.NaN);
+
+    private static string RunIdOf(string folder, ExperimentRunInfo? info) =>
+        info?.RunId ?? ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)));
+
+    private static string DatasetOf(ModelManifest manifest, ExperimentRunInfo? info) =>
+        info?.Dataset ?? ExperimentGrid.Slugify(DatasetSpec.NameFromPath(manifest.Dataset?.Source ?? "data"));
+
+    /// <summary>The columns every run has: identity, metrics and seconds; model-specific columns start empty.</summary>
+    private static ResultRow Common(string folder, ModelManifest manifest, ModelDefinition kind, ExperimentRunInfo? info)
+    {
+        var test = manifest.TestMetrics;
+        var validation = manifest.ValidationMetrics;
+        return new ResultRow
+        {
+            RunId = RunIdOf(folder, info),
+            ConfigId = info?.ConfigId ?? "",
+            Stage = info?.Stage ?? "train",
+            Model = kind.ShortName,
+            Dataset = DatasetOf(manifest, info),
+            PDims = "",
+            QDims = "",
+            Optimizer = "",
+            LrScheduler = "",
+            Anneal = "",
+            ValN100 = Metric(validation, "NDCG@100").Mean,
+            ValR20 = Metric(validation, "Recall@20").Mean,
+            ValR50 = Metric(validation, "Recall@50").Mean,
+            N100 = Metric(test, "NDCG@100").Mean,
+            N100Se = Metric(test, "NDCG@100").StandardError,
+            R20 = Metric(test, "Recall@20").Mean,
+            R20Se = Metric(test, "Recall@20").StandardError,
+            R50 = Metric(test, "Recall@50").Mean,
+            R50Se = Metric(test, "Recall@50").StandardError,
+            TrainSeconds = manifest.TrainingSeconds ?? double.NaN,
+        };
+    }
+
+    /// <summary>A closed-form fit's folder (popularity, EASE): metrics, lambda and fit time; no history, so every training column stays empty.</summary>
+    private static ResultRow FromBaseline(string folder, ModelManifest manifest, ModelDefinition kind, ExperimentRunInfo? info)
+    {
+        double lambda = double.NaN;
+        if (kind.Reads("lambda"))
+            lambda = manifest.Hyperparameters?.TryGetValue("lambda", out double l) == true ? AsWritten((float)l)
+                : throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an {kind.DisplayName} model without its lambda.");
+        return Common(folder, manifest, kind, info) with { Lambda = lambda };
+    }
+
+    private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Reads a complete run folder (config.json, and history.csv for a network; experiment.json when the grid runner wrote it).</summary>
+    public static ResultRow FromRunFolder(string folder)
+    {
+        var manifest = ModelStore.ReadManifest(folder);
+        var info = ExperimentRunInfo.TryRead(folder);
+        var kind = ModelCatalogue.Default.ForManifest(manifest.Model, Path.Combine(folder, ModelStore.ConfigFile));
+        if (!kind.IsTrained) return FromBaseline(folder, manifest, kind, info);
+        var history = HistoryCsv.Parse(Path.Combine(folder, ModelStore.HistoryFile));
+        var architecture = manifest.Architecture ?? throw new VaeCfException($"{folder}: config.json has no architecture (not a Mult-VAE/DAE run).");
+        var training = manifest.Training ?? throw new VaeCfException($"{folder}: config.json has no training options.");
+        var best = history.LastOrDefault(h => h.Epoch == manifest.BestEpoch);
+        return Common(folder, manifest, kind, info) with
+        {
+            PDims = string.Join("-", architecture.PDims),
+            QDims = string.Join("-", architecture.EffectiveQDims),
+            DropoutEnc = AsWritten(architecture.InputDropout),
+            DropoutDec = AsWritten(architecture.HiddenDropout),
+            Optimizer = training.Optimizer.ToString().ToLowerInvariant(),
+            WeightDecay = AsWritten(training.WeightDecay ?? Trainer.DefaultWeightDecay(architecture.Kind, training.BatchSize, training.Optimizer)),
+            Lr = AsWritten(training.LearningRate),
+            LrScheduler = training.LrPatience > 0 ? "plateau" : "none",
+            LrPatience = training.LrPatience,
+            EarlyStopPatience = training.EarlyStopPatience,
+            Anneal = architecture.Kind == ModelKind.MultVae ? OptionNames.Name(training.Anneal) : "none",
+            AnnealCap = architecture.Kind == ModelKind.MultVae ? AsWritten(training.AnnealCap) : 0,
+            TotalAnnealSteps = training.TotalAnnealSteps,
+            BatchSize = training.BatchSize,
+            Epochs = training.Epochs,
+            Seed = training.Seed,
+            EpochsRun = history.Count,
+            BestEpoch = manifest.BestEpoch ?? 0,
+            BetaAtBest = best is null ? double.NaN : AsWritten(best.Beta),
+            Loss = best?.ValidationLoss ?? double.NaN,
+            TrainLoss = best?.TrainLoss ?? double.NaN,
+        };
+    }
+}
