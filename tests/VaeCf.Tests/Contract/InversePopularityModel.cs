@@ -1,0 +1,54 @@
+using VaeCf.Baselines;
+using VaeCf.Catalogue;
+using VaeCf.Data;
+using VaeCf.Model;
+using VaeCf.Numerics;
+using VaeCf.Persistence;
+using VaeCf.Split;
+
+namespace VaeCf.Tests.Contract;
+
+/// <summary>
+/// A model kind that exists only in the tests: every item scores minus its training clicks. It
+/// shows what adding a kind takes (this one class plus one registration line, in
+/// <see cref="ModelContractTests.Catalogue"/>) and that the contract suite then covers it.
+/// </summary>
+public sealed class InversePopularityModel : ModelDefinition
+{
+    public const string Tensor = "inverse-popularity.scores";
+
+    public override string Name => "inverse-popularity";
+    public override string ShortName => "invpop";
+    public override string DisplayName => "inverse popularity";
+    public override bool IsTrained => false;
+    public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>();
+
+    public override string Describe(ModelSettings settings, int itemCount) => $"{Name} on {itemCount} items";
+
+    public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
+    {
+        var counts = data.Train.ColumnCounts();
+        return new FittedModel { Scorer = new FixedScores(counts.Select(c => -(float)c).ToArray()) };
+    }
+
+    public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
+    {
+        var scores = (FixedScores)result.Scorer;
+        return new SavedModel(manifest, [new NamedTensor(Tensor, [scores.ItemCount], scores.Scores)], new Dictionary<string, string>());
+    }
+
+    public override IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm) =>
+        new FixedScores(ModelStore.Require(tensors, directory, Tensor, [manifest.Items.Length]).Data);
+
+    /// <summary>The same score vector for every user.</summary>
+    public sealed class FixedScores(float[] scores) : IScorer
+    {
+        public float[] Scores { get; } = scores;
+        public int ItemCount => Scores.Length;
+
+        public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
+        {
+            for (int r = 0; r < rowCount; r++) Scores.CopyTo(scores.Slice(r * ItemCount, ItemCount));
+        }
+    }
+}
