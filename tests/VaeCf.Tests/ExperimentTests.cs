@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Spectre.Console.Cli;
+using VaeCf.Split;
 using VaeCf.Catalogue;
 using VaeCf.Cli;
 using VaeCf.Cli.Plotting;
@@ -281,7 +282,7 @@ public class BetaTuningTests
     [Fact]
     public void TuneRetrainsWithThePickedCap()
     {
-        var data = VaeCf.Data.DatasetLoader.Load(ExperimentFixtures.WriteRatings(new DataTestFiles()), new VaeCf.Data.PrepareOptions
+        var data = VaeCf.Split.DatasetLoader.Load(ExperimentFixtures.WriteRatings(new DataTestFiles()), new VaeCf.Split.PrepareOptions
         {
             Split = new VaeCf.Split.SplitOptions { ValidationUsers = VaeCf.Split.HeldOutSize.Users(10), TestUsers = VaeCf.Split.HeldOutSize.Users(10) },
         });
@@ -289,7 +290,7 @@ public class BetaTuningTests
             new TrainingOptions { Epochs = 6, BatchSize = 16, Anneal = AnnealSchedule.Seed85, Threads = 1 });
         Assert.Equal(1f, result.AnnealOptions.AnnealCap);
         Assert.Equal(BetaTuning.PickBeta(result.Anneal.History), result.Pick);
-        Assert.Equal(result.Pick.Beta, result.RetrainOptions!.AnnealCap);
+        Assert.Equal(result.Pick!.Beta, result.RetrainOptions!.AnnealCap);
         Assert.True(result.Retrain!.History.All(h => h.Beta <= result.Pick.Beta + 1e-6f));
         Assert.Throws<VaeCfException>(() => BetaTuning.Tune(data, new ModelConfig { Kind = ModelKind.MultDae, PDims = [4] }, new TrainingOptions()));
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VaeCf.Catalogue;
 using VaeCf.Experiments;
 using VaeCf.Training;
 
@@ -103,7 +104,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         var table = new Table().Border(TableBorder.Rounded).AddColumns("run", "model", "p_dims / lambda", "cap", "best ep.", "val NDCG@100", "test NDCG@100", "R@20", "R@50", "s");
         string F(double v, string format = "F4") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.RunId), r.Model, r.PDims.Length > 0 ? r.PDims : F(r.Lambda, "0.###"), r.Model == "vae" ? F(r.AnnealCap, "0.###") : "-", r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "-", F(r.ValN100),
+            table.AddRow(Markup.Escape(r.RunId), r.Model, r.PDims.Length > 0 ? r.PDims : F(r.Lambda, "0.###"), r.Model == ModelCatalogue.MultVae.ShortName ? F(r.AnnealCap, "0.###") : "-", r.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "-", F(r.ValN100),
                 $"{F(r.N100)} ±{F(r.N100Se, "F3")}", F(r.R20), F(r.R50), F(r.TrainSeconds, r.TrainSeconds < 10 ? "F1" : "F0"));
         console.Write(table);
         var summaries = SeedSummary.Of(rows).Where(s => s.Seeds > 1).ToList();
@@ -111,7 +112,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         var seeds = new Table().Border(TableBorder.Rounded).Title("mean ± sd across seeds").AddColumns("stage", "model", "dataset", "p_dims", "cap", "seeds", "val NDCG@100", "test NDCG@100", "R@20", "R@50");
         string S((double Mean, double Sd) v) => $"{F(v.Mean)} ±{F(v.Sd)}";
         foreach (var s in summaries)
-            seeds.AddRow(s.Stage, s.Model, s.Dataset, s.PDims, s.Model == "vae" ? F(s.AnnealCap, "0.###") : "-", $"{s.Seeds}", S(s.ValN100), S(s.N100), S(s.R20), S(s.R50));
+            seeds.AddRow(s.Stage, s.Model, s.Dataset, s.PDims, s.Model == ModelCatalogue.MultVae.ShortName ? F(s.AnnealCap, "0.###") : "-", $"{s.Seeds}", S(s.ValN100), S(s.N100), S(s.R20), S(s.R50));
         console.Write(seeds);
     }
 

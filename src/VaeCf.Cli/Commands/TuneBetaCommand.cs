@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using VaeCf.Split;
 using VaeCf.Cli.Plotting;
 using VaeCf.Catalogue;
 using VaeCf.Data;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VaeCf.Split;
 using VaeCf.Data;
 
 namespace VaeCf.Experiments;

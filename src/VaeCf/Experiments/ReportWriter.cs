@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VaeCf.Catalogue;
 
 namespace VaeCf.Experiments;
 
@@ -31,7 +32,7 @@ public static class ReportWriter
         {
             md.Append("## Across seeds (mean ± sd)\n\n| stage | model | dataset | p_dims | anneal cap | seeds | val NDCG@100 | test NDCG@100 | test R@20 | test R@50 |\n|---|---|---|---|---|---|---|---|---|---|\n");
             foreach (var s in summaries.Where(s => s.Seeds > 1))
-                md.Append(Inv($"| {s.Stage} | {s.Model} | {s.Dataset} | {Text(s.PDims)} | {(s.Model == "vae" ? Num(s.AnnealCap, 3) : "-")} | {s.Seeds} | {Sd(s.ValN100)} | {Sd(s.N100)} | {Sd(s.R20)} | {Sd(s.R50)} |\n"));
+                md.Append(Inv($"| {s.Stage} | {s.Model} | {s.Dataset} | {Text(s.PDims)} | {(s.Model == ModelCatalogue.MultVae.ShortName ? Num(s.AnnealCap, 3) : "-")} | {s.Seeds} | {Sd(s.ValN100)} | {Sd(s.N100)} | {Sd(s.R20)} | {Sd(s.R50)} |\n"));
             md.Append('\n');
         }
 
@@ -51,7 +52,7 @@ public static class ReportWriter
         return md.ToString();
     }
 
-    private static string Cap(ResultRow r) => r.Model == "vae" ? $"{Num(r.AnnealCap, 3)} ({r.Anneal})" : "-";
+    private static string Cap(ResultRow r) => r.Model == ModelCatalogue.MultVae.ShortName ? $"{Num(r.AnnealCap, 3)} ({r.Anneal})" : "-";
     private static string Dropout(ResultRow r) => r.IsBaseline ? "-" : $"{Num(r.DropoutEnc, "0.##")}/{Num(r.DropoutDec, "0.##")}";
     private static string Num(double v, int digits = 4) => Num(v, "F" + digits);
     private static string Num(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "-";

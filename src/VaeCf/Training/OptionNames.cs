@@ -1,23 +1,13 @@
 using System.Globalization;
-using VaeCf.Model;
 
 namespace VaeCf.Training;
 
 /// <summary>
-/// Text names of the training choices, shared by the CLI flags and grid files so "dae", "seed85" or
+/// Text names of the training choices, shared by the CLI flags and grid files so "adamw", "seed85" or
 /// "200,600" mean the same everywhere. <c>what</c> names the flag or key in the error message.
 /// </summary>
 public static class OptionNames
 {
-    public static ModelKind ParseModel(string text, string what) => text.Trim().ToLowerInvariant() switch
-    {
-        "vae" or "mult-vae" or "multvae" => ModelKind.MultVae,
-        "dae" or "mult-dae" or "multdae" => ModelKind.MultDae,
-        _ => throw new VaeCfException($"{what} must be vae or dae, got '{text}'."),
-    };
-
-    public static string ShortName(ModelKind kind) => kind == ModelKind.MultVae ? "vae" : "dae";
-
     public static OptimizerKind ParseOptimizer(string text, string what) => text.Trim().ToLowerInvariant() switch
     {
         "adam" => OptimizerKind.Adam,
