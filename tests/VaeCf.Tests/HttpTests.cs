@@ -263,7 +263,7 @@ public class RecommendationJsonTests
     private static string Serialize(RecommendationResult result)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer)) RecommendationJsonResult.Write(writer, result);
+        using (var writer = new Utf8JsonWriter(buffer)) RecommendationJson.Write(writer, result);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

@@ -124,3 +124,20 @@ public class ModelFolderTests
         Assert.Contains("anneal paper cap 0.2", ModelCatalogue.MultVae.Describe(settings, 50));
     }
 }
+
+public class RecommendationOutputTests
+{
+    [Fact]
+    public void JsonLinesAreTheHttpAnswerWithTheUserFirst()
+    {
+        var result = new Serving.RecommendationResult(
+            [new Serving.RecommendedItem("7", float.NegativeInfinity, "A, \"quoted\" title"), new Serving.RecommendedItem("8", 0.5f, null)], ["nope"]);
+        var text = new StringWriter();
+        new Serving.RecommendationWriter(text, Serving.RecommendationWriter.Format.JsonLines).Write("u1", result);
+        Assert.Equal("{\"user\":\"u1\",\"items\":[{\"id\":\"7\",\"score\":\"-Infinity\",\"title\":\"A, \\u0022quoted\\u0022 title\"},{\"id\":\"8\",\"score\":0.5}],\"unknown_items\":[\"nope\"],\"unknown_count\":1}",
+            text.ToString().TrimEnd());
+        var csv = new StringWriter();
+        new Serving.RecommendationWriter(csv, Serving.RecommendationWriter.Format.Csv).Write("u1", result);
+        Assert.Equal("user,rank,item,score,title\nu1,1,7,-Infinity,\"A, \"\"quoted\"\" title\"\nu1,2,8,0.5,\n", csv.ToString().ReplaceLineEndings("\n"));
+    }
+}

@@ -93,7 +93,7 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         if (settings.Input is not null)
         {
             using var output = OpenOutput(settings.Output);
-            var writer = new ResultWriter(output, settings.OutputFormat);
+            var writer = new RecommendationWriter(output, RecommendationWriter.ParseFormat(settings.OutputFormat, "--output-format"));
             foreach (var chunk in HistoryFile.Read(settings.Input).Chunk(FileChunk))
             {
                 var results = recommender.RecommendBatch(chunk.Select(h => Request(h.Items)).ToArray());
@@ -108,7 +108,7 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         if (settings.Json || settings.Output is not null)
         {
             using var output = OpenOutput(settings.Output);
-            new ResultWriter(output, settings.Json && settings.Output is null ? "jsonl" : settings.OutputFormat).Write(user, result);
+            new RecommendationWriter(output, RecommendationWriter.ParseFormat(settings.Json && settings.Output is null ? "jsonl" : settings.OutputFormat, "--output-format")).Write(user, result);
             return 0;
         }
         if (result.UnknownCount > 0)
@@ -129,144 +129,14 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
 
     private static string[] SplitIds(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>A user's items in the dataset: training row, else the validation or test fold-in (never the held-out targets).</summary>
-    private static IReadOnlyList<string> DatasetHistory(Settings settings, string user)
-    {
-        var data = DatasetLoader.Load(settings.Data!, settings.ToOptions(), out _);
-        int row = Array.IndexOf(data.TrainUserIds, user);
-        CsrMatrix? matrix = row >= 0 ? data.Train : null;
-        foreach (var held in new[] { data.Validation, data.Test })
-        {
-            if (matrix is not null) break;
-            row = Array.IndexOf(held.UserIds, user);
-            if (row >= 0) matrix = held.FoldIn;
-        }
-        if (matrix is null) throw new VaeCfException($"User '{user}' is not in {settings.Data} after preprocessing (too few events, or a different ID).");
-        var ids = new List<string>(matrix.RowLength(row));
-        foreach (int c in matrix.RowIndices(row)) ids.Add(data.ItemIds[c]);
-        return ids;
-    }
+    private static IReadOnlyList<string> DatasetHistory(Settings settings, string user) =>
+        DatasetLoader.Load(settings.Data!, settings.ToOptions(), out _).HistoryOf(user)
+        ?? throw new VaeCfException($"User '{user}' is not in {settings.Data} after preprocessing (too few events, or a different ID).");
 
     private static TextWriter OpenOutput(string? path)
     {
         if (path is null) return new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
         try { return new StreamWriter(path, append: false, new UTF8Encoding(false)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new VaeCfException($"Cannot write '{path}': {e.Message}"); }
-    }
-
-    /// <summary>JSON lines ({"user", "items", "unknown_items"}, the HTTP answer's shape) or CSV (user,rank,item,score,title).</summary>
-    private sealed class ResultWriter(TextWriter output, string format)
-    {
-        private bool _headerWritten;
-
-        public void Write(string? user, RecommendationResult result)
-        {
-            if (format == "csv") WriteCsv(user, result);
-            else WriteJson(user, result);
-        }
-
-        private void WriteJson(string? user, RecommendationResult result)
-        {
-            using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                json.WriteStartObject();
-                if (user is not null) json.WriteString("user", user);
-                json.WriteStartArray("items");
-                foreach (var item in result.Items)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("id", item.Id);
-                    json.WriteNumber("score", item.Score);
-                    if (item.Title is not null) json.WriteString("title", item.Title);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-                json.WriteStartArray("unknown_items");
-                foreach (var id in result.UnknownItems) json.WriteStringValue(id);
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-            output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        }
-
-        private void WriteCsv(string? user, RecommendationResult result)
-        {
-            if (!_headerWritten) { output.WriteLine("user,rank,item,score,title"); _headerWritten = true; }
-            for (int i = 0; i < result.Items.Count; i++)
-            {
-                var item = result.Items[i];
-                output.WriteLine(string.Join(',', Quote(user ?? ""), (i + 1).ToString(CultureInfo.InvariantCulture), Quote(item.Id),
-                    item.Score.ToString("R", CultureInfo.InvariantCulture), Quote(item.Title ?? "")));
-            }
-        }
-
-        private static string Quote(string field) =>
-            field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
-    }
-}
-
-/// <summary>Histories from a file: JSON lines {"user": .., "items": [[..]]} or CSV user,item rows (grouped by user, first-seen order).</summary>
-public static class HistoryFile
-{
-    public readonly record struct History(string User, IReadOnlyList<string> Items);
-
-    public static IEnumerable<History> Read(string path)
-    {
-        if (!File.Exists(path)) throw new VaeCfException($"Input file '{path}' does not exist.");
-        string? first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
-        if (first is null) return [];
-        return first.TrimStart().StartsWith('{') ? ReadJsonLines(path) : ReadCsv(path);
-    }
-
-    private static IEnumerable<History> ReadJsonLines(string path)
-    {
-        long lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            History history;
-            try
-            {
-                using var doc = JsonDocument.Parse(line);
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) throw new DataFormatException(path, lineNumber, "expected a JSON object {\"user\": .., \"items\": [..]}");
-                string user = root.TryGetProperty("user", out var u) ? IdText(u, path, lineNumber, "user") : lineNumber.ToString(CultureInfo.InvariantCulture);
-                if (!root.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
-                    throw new DataFormatException(path, lineNumber, "'items' must be an array of item IDs");
-                var ids = new List<string>(items.GetArrayLength());
-                foreach (var item in items.EnumerateArray()) ids.Add(IdText(item, path, lineNumber, "items"));
-                history = new History(user, ids);
-            }
-            catch (JsonException e) { throw new DataFormatException(path, lineNumber, $"not valid JSON ({e.Message})"); }
-            yield return history;
-        }
-    }
-
-    private static string IdText(JsonElement e, string path, long line, string field) => e.ValueKind switch
-    {
-        JsonValueKind.String => e.GetString()!,
-        JsonValueKind.Number => e.GetRawText(),
-        _ => throw new DataFormatException(path, line, $"'{field}' IDs must be strings or numbers, found {e.ValueKind}"),
-    };
-
-    private static IEnumerable<History> ReadCsv(string path)
-    {
-        var order = new List<string>();
-        var byUser = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        long lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var fields = line.Split(',');
-            if (fields.Length < 2) throw new DataFormatException(path, lineNumber, "expected user,item");
-            string user = fields[0].Trim(), item = fields[1].Trim();
-            if (order.Count == 0 && (user.Equals("user", StringComparison.OrdinalIgnoreCase) || user.Equals("userId", StringComparison.OrdinalIgnoreCase))) continue;
-            if (!byUser.TryGetValue(user, out var items)) { byUser[user] = items = new List<string>(); order.Add(user); }
-            items.Add(item);
-        }
-        return order.Select(u => new History(u, byUser[u]));
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using VaeCf.Serving;
@@ -14,12 +13,6 @@ namespace VaeCf.Cli.Http;
 /// </summary>
 public sealed class RecommendationJsonResult(RecommendationResult result) : IResult
 {
-    private static readonly JsonEncodedText ItemsName = JsonEncodedText.Encode("items");
-    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
-    private static readonly JsonEncodedText ScoreName = JsonEncodedText.Encode("score");
-    private static readonly JsonEncodedText TitleName = JsonEncodedText.Encode("title");
-    private static readonly JsonEncodedText UnknownItemsName = JsonEncodedText.Encode("unknown_items");
-    private static readonly JsonEncodedText UnknownCountName = JsonEncodedText.Encode("unknown_count");
 
     public RecommendationResult Result { get; } = result;
 
@@ -29,29 +22,8 @@ public sealed class RecommendationJsonResult(RecommendationResult result) : IRes
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, Result);
+        using (var writer = new Utf8JsonWriter(buffer)) RecommendationJson.Write(writer, Result);
         response.ContentLength = buffer.WrittenCount;
         return response.BodyWriter.WriteAsync(buffer.WrittenMemory).AsTask();
-    }
-
-    public static void Write(Utf8JsonWriter writer, RecommendationResult result)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartArray(ItemsName);
-        foreach (var item in result.Items)
-        {
-            writer.WriteStartObject();
-            writer.WriteString(IdName, item.Id);
-            if (float.IsFinite(item.Score)) writer.WriteNumber(ScoreName, item.Score);
-            else writer.WriteString(ScoreName, item.Score.ToString(CultureInfo.InvariantCulture));
-            if (item.Title is not null) writer.WriteString(TitleName, item.Title);
-            writer.WriteEndObject();
-        }
-        writer.WriteEndArray();
-        writer.WriteStartArray(UnknownItemsName);
-        foreach (var id in result.UnknownItems) writer.WriteStringValue(id);
-        writer.WriteEndArray();
-        writer.WriteNumber(UnknownCountName, result.UnknownCount);
-        writer.WriteEndObject();
     }
 }

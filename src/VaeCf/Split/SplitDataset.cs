@@ -16,6 +16,26 @@ public sealed class SplitDataset
     public required HeldOutSet Test { get; init; }
 
     public int ItemCount => ItemIds.Length;
+
+    /// <summary>
+    /// A user's item IDs as a model may see them: the training row, else the validation or test
+    /// fold-in (never the held-out targets); null when the user is in none of them.
+    /// </summary>
+    public IReadOnlyList<string>? HistoryOf(string user)
+    {
+        int row = Array.IndexOf(TrainUserIds, user);
+        CsrMatrix? matrix = row >= 0 ? Train : null;
+        foreach (var held in new[] { Validation, Test })
+        {
+            if (matrix is not null) break;
+            row = Array.IndexOf(held.UserIds, user);
+            if (row >= 0) matrix = held.FoldIn;
+        }
+        if (matrix is null) return null;
+        var ids = new List<string>(matrix.RowLength(row));
+        foreach (int c in matrix.RowIndices(row)) ids.Add(ItemIds[c]);
+        return ids;
+    }
 }
 
 /// <summary>Held-out users: row u of <see cref="FoldIn"/> and <see cref="Targets"/> is user <see cref="UserIds"/>[u].</summary>

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace VaeCf.Serving;
+
+/// <summary>
+/// Recommendations as text: JSON lines (the HTTP answer's shape, <see cref="RecommendationJson"/>,
+/// with the user first) or CSV (user,rank,item,score,title), one result after another.
+/// </summary>
+public sealed class RecommendationWriter(TextWriter output, RecommendationWriter.Format format)
+{
+    public enum Format { JsonLines, Csv }
+
+    private bool _headerWritten;
+
+    public static Format ParseFormat(string text, string what) => text switch
+    {
+        "jsonl" => Format.JsonLines,
+        "csv" => Format.Csv,
+        _ => throw new VaeCfException($"{what} must be jsonl or csv, got '{text}'."),
+    };
+
+    public void Write(string? user, RecommendationResult result)
+    {
+        if (format == Format.Csv) WriteCsv(user, result);
+        else WriteJson(user, result);
+    }
+
+    private void WriteJson(string? user, RecommendationResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer)) RecommendationJson.Write(json, result, user);
+        output.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+
+    private void WriteCsv(string? user, RecommendationResult result)
+    {
+        if (!_headerWritten) { output.WriteLine("user,rank,item,score,title"); _headerWritten = true; }
+        for (int i = 0; i < result.Items.Count; i++)
+        {
+            var item = result.Items[i];
+            output.WriteLine(string.Join(',', Quote(user ?? ""), (i + 1).ToString(CultureInfo.InvariantCulture), Quote(item.Id),
+                item.Score.ToString("R", CultureInfo.InvariantCulture), Quote(item.Title ?? "")));
+        }
+    }
+
+    private static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\r\n") < 0 ? field : "\"" + field.Replace("\"", "\"\"") + "\"";
+}
