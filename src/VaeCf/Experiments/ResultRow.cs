@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using VaeCf.Catalogue;
 using VaeCf.Model;
 using VaeCf.Persistence;

@@ -1,10 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using VaeCf.Catalogue;
-using VaeCf.Model;
-using VaeCf.Persistence;
-using VaeCf.Training;
 
 namespace VaeCf.Experiments;
 
