@@ -1,0 +1,27 @@
+using VaeCf.Model;
+using VaeCf.Training;
+using VaeCf.Evaluation;
+
+namespace VaeCf.Catalogue;
+
+/// <summary>What a kind's fit produced, before the pipeline evaluates it.</summary>
+public sealed class FittedModel
+{
+    public required IScorer Scorer { get; init; }
+    public double Seconds { get; init; }
+    /// <summary>Per-epoch history of a trained kind; empty for a closed-form fit.</summary>
+    public IReadOnlyList<EpochRecord> History { get; init; } = [];
+    public int? BestEpoch { get; init; }
+    /// <summary>
+    /// True when the fit already chose and measured the model on the validation users (a trained
+    /// kind keeps its best epoch); <see cref="Validation"/> is then the pipeline's answer, even null.
+    /// </summary>
+    public bool ValidatedDuringFit { get; init; }
+    public EvaluationResult? Validation { get; init; }
+    public bool Cancelled { get; init; }
+    /// <summary>The loss stopped being a number; <see cref="Scorer"/> holds the best model from before.</summary>
+    public bool Diverged { get; init; }
+    public string? StopReason { get; init; }
+    /// <summary>Kind-specific state to save beside the scorer (e.g. the training options used).</summary>
+    public object? Details { get; init; }
+}
