@@ -12,8 +12,9 @@ MODEL="${MODEL:-/tmp/vaecf-ml20m-synthetic}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
 dotnet build -c Release src/VaeCf.Cli -v q -nologo >/dev/null
+dotnet build -c Release bench/VaeCf.Bench -v q -nologo >/dev/null
 VAECF="dotnet src/VaeCf.Cli/bin/Release/net10.0/VaeCf.Cli.dll"
-[ -f "$MODEL/config.json" ] || $VAECF synthetic-model --items 20108 --p-dims 200,600 --output "$MODEL"
+[ -f "$MODEL/config.json" ] || dotnet bench/VaeCf.Bench/bin/Release/net10.0/VaeCf.Bench.dll synthetic-model --items 20108 --p-dims 200,600 --output "$MODEL"
 
 counters() {  # forward passes and requests so far, from GET /model
   curl -s "http://127.0.0.1:$PORT/model" | grep -o '"batches":[0-9]*,"requests":[0-9]*' | tr -c '0-9' ' ' | xargs

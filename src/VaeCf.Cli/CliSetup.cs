@@ -31,8 +31,6 @@ public static class CliSetup
         config.AddCommand<Commands.RecommendCommand>("recommend").WithDescription("Top-k items for a history, a dataset user, or a file of histories.");
         config.AddCommand<Commands.ExportCommand>("export").WithDescription("Write a saved model's scoring path as an ONNX file (Mult-VAE, Mult-DAE, EASE, popularity).");
         config.AddCommand<Commands.ServeCommand>("serve").WithDescription("Serve recommendations over HTTP (micro-batched, hot reload, OpenAPI).");
-        config.AddCommand<Commands.SyntheticModelCommand>("synthetic-model").IsHidden();
-        config.AddCommand<Commands.BenchEaseCommand>("bench-ease").IsHidden();
         config.AddCommand<Commands.BenchCommand>("bench").WithDescription("Time training and evaluation on synthetic ML-20M-shaped data against the GEMM floor.");
         config.AddCommand<Commands.PrepareCommand>("prepare").WithDescription("Preprocess and split raw interactions into the original notebook's layout.");
         config.AddCommand<Commands.TuneBetaCommand>("tune-beta").WithDescription("The paper's beta search: anneal to 1.0, pick beta at the best validation NDCG@100, retrain with it as the cap.");
