@@ -62,6 +62,22 @@ public class EndToEndTests
         Assert.Equal(2, RunCli("train", "--data", TestData.MovieLensSmall, "--epochs", "1", "--output", dir));
     }
 
+    [Fact]
+    public void AnOutputThatCannotHoldAModelIsRefusedBeforeTraining()
+    {
+        string parent = Directory.CreateTempSubdirectory("vaecf-out-").FullName;
+        string file = Path.Combine(parent, "taken");
+        File.WriteAllText(file, "not a folder");
+        // --epochs 1000 would take minutes: the refusal comes before any training.
+        Assert.Equal(2, RunCli("train", "--data", TestData.MovieLensSmall, "--epochs", "1000", "--output", file));
+        Assert.Equal("not a folder", File.ReadAllText(file));
+        string other = Path.Combine(parent, "data");
+        Directory.CreateDirectory(other);
+        File.WriteAllText(Path.Combine(other, "notes.txt"), "mine");
+        Assert.Equal(2, RunCli("train", "--data", TestData.MovieLensSmall, "--epochs", "1000", "--output", other, "--overwrite"));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(other, "notes.txt")));
+    }
+
     [Theory]
     [InlineData("--p-dims", "200,-5")]
     [InlineData("--p-dims", "abc")]
