@@ -1,4 +1,3 @@
-using VaeCf.Baselines;
 using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Model;
@@ -13,23 +12,19 @@ namespace VaeCf.Tests.Contract;
 /// shows what adding a kind takes (this one class plus one registration line, in
 /// <see cref="ModelContractTests.Catalogue"/>) and that the contract suite then covers it.
 /// </summary>
-public sealed class InversePopularityModel : ModelDefinition
+public sealed class InversePopularityModel : ClosedFormModel
 {
     public const string Tensor = "inverse-popularity.scores";
 
     public override string Name => "inverse-popularity";
     public override string ShortName => "invpop";
     public override string DisplayName => "inverse popularity";
-    public override bool IsTrained => false;
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>();
 
     public override string Describe(ModelSettings settings, int itemCount) => $"{Name} on {itemCount} items";
 
-    public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
-    {
-        var counts = data.Train.ColumnCounts();
-        return new FittedModel { Scorer = new FixedScores(counts.Select(c => -(float)c).ToArray()) };
-    }
+    protected override IScorer Solve(SplitDataset data, ModelSettings settings, IFitObserver observer) =>
+        new FixedScores(data.Train.ColumnCounts().Select(c => -(float)c).ToArray());
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Diagnostics;
 using VaeCf.Baselines;
 using VaeCf.Model;
 using VaeCf.Numerics;
@@ -9,14 +8,13 @@ using VaeCf.Split;
 namespace VaeCf.Catalogue.Kinds;
 
 /// <summary>EASE (Steck 2019): one item x item weight matrix in closed form, saved as the tensor "ease.weights".</summary>
-public sealed class EaseModel : ModelDefinition
+public sealed class EaseModel : ClosedFormModel
 {
     public const string WeightsTensor = "ease.weights";
 
     public override string Name => "ease";
     public override string ShortName => "ease";
     public override string DisplayName => "EASE";
-    public override bool IsTrained => false;
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "lambda" };
 
     private static EaseOptions Options(ModelSettings settings) => new() { Lambda = settings.Lambda, Threads = settings.Threads };
@@ -32,12 +30,8 @@ public sealed class EaseModel : ModelDefinition
 
     public override IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) => new Dictionary<string, double> { ["lambda"] = settings.Lambda };
 
-    public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
-    {
-        var clock = Stopwatch.StartNew();
-        var ease = EaseScorer.Fit(data.Train, Options(settings), onEvent: e => observer.OnFitStage(e.Elapsed, e.Message));
-        return new FittedModel { Scorer = ease, Seconds = clock.Elapsed.TotalSeconds };
-    }
+    protected override IScorer Solve(SplitDataset data, ModelSettings settings, IFitObserver observer) =>
+        EaseScorer.Fit(data.Train, Options(settings), onEvent: e => observer.OnFitStage(e.Elapsed, e.Message));
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {

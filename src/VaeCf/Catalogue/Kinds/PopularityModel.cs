@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VaeCf.Baselines;
 using VaeCf.Model;
 using VaeCf.Numerics;
@@ -8,7 +7,7 @@ using VaeCf.Split;
 namespace VaeCf.Catalogue.Kinds;
 
 /// <summary>Popularity: every item scores its training clicks; saved as the tensor "popularity.counts".</summary>
-public sealed class PopularityModel : ModelDefinition
+public sealed class PopularityModel : ClosedFormModel
 {
     public const string CountsTensor = "popularity.counts";
 
@@ -16,17 +15,11 @@ public sealed class PopularityModel : ModelDefinition
     public override string ShortName => "popularity";
     public override string DisplayName => "popularity";
     public override IReadOnlyList<string> Aliases => ["pop"];
-    public override bool IsTrained => false;
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal);
 
     public override string Describe(ModelSettings settings, int itemCount) => $"{Name} on {itemCount} items";
 
-    public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
-    {
-        var clock = Stopwatch.StartNew();
-        var popularity = PopularityScorer.Fit(data.Train);
-        return new FittedModel { Scorer = popularity, Seconds = clock.Elapsed.TotalSeconds };
-    }
+    protected override IScorer Solve(SplitDataset data, ModelSettings settings, IFitObserver observer) => PopularityScorer.Fit(data.Train);
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {
