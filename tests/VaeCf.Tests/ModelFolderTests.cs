@@ -106,6 +106,9 @@ public class ModelFolderTests
         File.WriteAllText(Path.Combine(data, "ratings.dat"), "1::2::5::0");
         // A folder with someone else's files is never swapped away, even with --overwrite.
         Assert.Contains("ratings.dat", Assert.Throws<VaeCfException>(() => ModelStore.CheckWritable(data, overwrite: true)).Message);
+        File.Delete(Path.Combine(data, "ratings.dat"));
+        File.WriteAllText(Path.Combine(data, "ratings.csv"), "userId,movieId\n1,2\n");
+        Assert.Contains("ratings.csv", Assert.Throws<VaeCfException>(() => ModelStore.CheckWritable(data, overwrite: true)).Message);
 
         var (result, split) = QuickFit(ModelCatalogue.Popularity);
         string model = Path.Combine(parent, "model");

@@ -19,9 +19,22 @@ public static class ModelStore
     private const string PartialMarker = ".partial-";
     private const string OldMarker = ".old-";
 
-    /// <summary>Files a model folder may hold; anything else in a target folder is someone else's and is never swapped away.</summary>
-    public static bool IsModelFile(string name) =>
-        name is WeightsFile or ConfigFile or HistoryFile || name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".csv", StringComparison.Ordinal);
+    /// <summary>
+    /// Files a model folder is made of: the three every kind may write, the extra files of this save,
+    /// and those the folder's own config.json lists. Anything else in a target folder is someone
+    /// else's and is never swapped away.
+    /// </summary>
+    private static HashSet<string> ModelFiles(string folder, IEnumerable<string>? extra)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { WeightsFile, ConfigFile, HistoryFile };
+        if (extra is not null) names.UnionWith(extra);
+        if (IsComplete(folder))
+        {
+            try { if (ReadManifest(folder).Files is { } listed) names.UnionWith(listed.Keys); }
+            catch (VaeCfException) { } // a damaged config.json lists nothing; its folder's other files stay protected
+        }
+        return names;
+    }
 
     public static bool IsComplete(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
 
@@ -37,7 +50,7 @@ public static class ModelStore
         if (Directory.Exists(full))
         {
             if (IsComplete(full) && !overwrite) throw new VaeCfException($"'{directory}' already holds a model; pass --overwrite or choose another --output.");
-            CheckOnlyModelFiles(full, directory);
+            CheckOnlyModelFiles(full, directory, null);
         }
         string parent = Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar)) ?? full;
         string probe = Path.Combine(parent, $".{Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar))}.probe-{Guid.NewGuid():N}");
@@ -53,9 +66,10 @@ public static class ModelStore
         }
     }
 
-    private static void CheckOnlyModelFiles(string full, string shown)
+    private static void CheckOnlyModelFiles(string full, string shown, IEnumerable<string>? extra)
     {
-        var foreign = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).FirstOrDefault(n => !IsModelFile(n!) || Directory.Exists(Path.Combine(full, n!)));
+        var allowed = ModelFiles(full, extra);
+        var foreign = Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).FirstOrDefault(n => !allowed.Contains(n!) || Directory.Exists(Path.Combine(full, n!)));
         if (foreign is not null)
             throw new VaeCfException($"'{shown}' holds '{foreign}', which is not part of a model folder; a model folder is replaced whole, so choose an empty or new folder.");
     }
@@ -71,7 +85,7 @@ public static class ModelStore
         string parent = Path.GetDirectoryName(full)!;
         string name = Path.GetFileName(full);
         Directory.CreateDirectory(parent);
-        if (Directory.Exists(full)) CheckOnlyModelFiles(full, directory);
+        if (Directory.Exists(full)) CheckOnlyModelFiles(full, directory, textFiles?.Keys);
         RemoveLeftovers(parent, name);
         string staging = Path.Combine(parent, $".{name}{PartialMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
@@ -84,7 +98,7 @@ public static class ModelStore
             });
             foreach (var (file, text) in textFiles ?? new Dictionary<string, string>())
             {
-                if (file == ConfigFile || file == WeightsFile || file != Path.GetFileName(file) || !IsModelFile(file))
+                if (file == ConfigFile || file == WeightsFile || file != Path.GetFileName(file) || file.StartsWith('.'))
                     throw new ArgumentException($"'{file}' cannot be written as an extra file of a model folder.", nameof(textFiles));
                 AtomicFile.WriteText(Path.Combine(staging, file), text);
             }
