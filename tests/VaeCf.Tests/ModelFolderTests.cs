@@ -88,6 +88,10 @@ public class ModelFolderTests
         // the next save puts nothing in its way and cleans both leftovers.
         Directory.Move(dir, Path.Combine(parent, ".model.old-killed"));
         Directory.CreateDirectory(Path.Combine(parent, ".model.partial-killed"));
+        ModelStore.RecoverInterruptedSave(dir);
+        Assert.Equal("first", ModelStore.ReadManifest(dir).Dataset!.Source);
+        Directory.Move(dir, Path.Combine(parent, ".model.old-killed"));
+        Directory.CreateDirectory(Path.Combine(parent, ".model.partial-killed"));
         ModelFolder.Save(dir, result, data, "second");
         Assert.Equal("second", ModelStore.ReadManifest(dir).Dataset!.Source);
         Assert.Equal(["model"], Directory.GetFileSystemEntries(parent).Select(Path.GetFileName));

@@ -69,6 +69,7 @@ public sealed class ExperimentRunner
         {
             var run = runs[i];
             string folder = RunFolder(run);
+            ModelStore.RecoverInterruptedSave(folder);
             if (IsComplete(folder)) { skipped++; _observer.OnRunSkipped(run, i, runs.Count); continue; }
             if (cancellation.IsCancellationRequested) { cancelled = true; break; }
             if (Directory.Exists(folder))

@@ -86,7 +86,7 @@ public static class ModelStore
         string name = Path.GetFileName(full);
         Directory.CreateDirectory(parent);
         if (Directory.Exists(full)) CheckOnlyModelFiles(full, directory, textFiles?.Keys);
-        RemoveLeftovers(parent, name);
+        RecoverInterruptedSave(full);
         string staging = Path.Combine(parent, $".{name}{PartialMarker}{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
         try
@@ -134,14 +134,19 @@ public static class ModelStore
         if (old is not null) TryDelete(old);
     }
 
-    /// <summary>Hidden folders a killed save left beside this one: a partial build is garbage; an old
-    /// folder whose replacement never arrived is the last complete save, so it is put back.</summary>
-    private static void RemoveLeftovers(string parent, string name)
+    /// <summary>
+    /// Tidies what a killed save left beside <paramref name="directory"/>: a partial build is
+    /// garbage; an old folder whose replacement never arrived is the last complete save, so it is
+    /// put back. Callers that decide by whether a folder is complete (the grid runner) call this first.
+    /// </summary>
+    public static void RecoverInterruptedSave(string directory)
     {
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
+        if (!Directory.Exists(parent)) return;
         foreach (var dir in Directory.GetDirectories(parent, $".{name}{PartialMarker}*")) TryDelete(dir);
         foreach (var dir in Directory.GetDirectories(parent, $".{name}{OldMarker}*"))
         {
-            string full = Path.Combine(parent, name);
             if (!Directory.Exists(full) && IsComplete(dir)) Directory.Move(dir, full);
             else TryDelete(dir);
         }
