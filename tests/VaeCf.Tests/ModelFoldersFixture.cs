@@ -1,4 +1,4 @@
-using VaeCf.Baselines;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Model;
 using VaeCf.Persistence;
@@ -34,14 +34,16 @@ public sealed class ModelFoldersFixture : IDisposable
             Validation = held,
             Test = held,
         };
-        var options = new TrainingOptions { Epochs = 20, BatchSize = 100, LearningRate = 0.01f, Threads = 1, Seed = 5 };
-        foreach (var kind in new[] { ModelKind.MultVae, ModelKind.MultDae })
+        var training = new TrainingOptions { Epochs = 20, BatchSize = 100, LearningRate = 0.01f, Threads = 1, Seed = 5 };
+        var settings = new Dictionary<ModelDefinition, ModelSettings>
         {
-            var result = new Trainer(options).Train(Data, new ModelConfig { Kind = kind, PDims = kind == ModelKind.MultVae ? [24, 48] : [32] });
-            TrainingRunStore.Save(Folder(ModelManifest.ModelName(kind)), result, options, Data, "synthetic");
-        }
-        BaselineStore.SaveEase(Folder("ease"), EaseScorer.Fit(Data.Train, new EaseOptions { Lambda = 20, Threads = 1 }), Data, "synthetic", null, null, 0);
-        BaselineStore.SavePopularity(Folder("popularity"), PopularityScorer.Fit(Data.Train), Data, "synthetic", null, null, 0);
+            [ModelCatalogue.MultVae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultVae, PDims = [24, 48] }, Training = training },
+            [ModelCatalogue.MultDae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultDae, PDims = [32] }, Training = training },
+            [ModelCatalogue.Ease] = new() { Lambda = 20, Training = new TrainingOptions { Threads = 1 } },
+            [ModelCatalogue.Popularity] = new(),
+        };
+        foreach (var (kind, options) in settings)
+            ModelFolder.Save(Folder(kind.Name), FitPipeline.Fit(kind, Data, options), Data, "synthetic");
     }
 
     public string Folder(string kind) => Path.Combine(Root, kind);

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using VaeCf.Catalogue;
 using VaeCf.Evaluation;
 using VaeCf.Export;
 using VaeCf.Persistence;
@@ -19,7 +20,7 @@ public class OnnxExportTests(ModelFoldersFixture models, Xunit.Abstractions.ITes
         long bytes = OnnxExporter.Export(folder, path);
         Assert.Equal(new FileInfo(path).Length, bytes);
 
-        var (scorer, manifest) = ModelLoader.Load(folder);
+        var (scorer, manifest) = ModelFolder.Load(folder);
         var histories = models.Histories();
         int users = histories.Rows, items = ModelFoldersFixture.Items;
         var expected = new float[users * items];
@@ -86,7 +87,7 @@ public class OnnxExportTests(ModelFoldersFixture models, Xunit.Abstractions.ITes
     [Fact]
     public void AModelOverTheProtobufLimitIsRefusedAndNothingIsWritten()
     {
-        var (scorer, manifest) = ModelLoader.Load(models.Folder("ease"));
+        var (scorer, manifest) = ModelFolder.Load(models.Folder("ease"));
         string path = Path.Combine(models.Root, "too-big.onnx");
         long size = OnnxExporter.Build(scorer, manifest).Size;
         var error = Assert.Throws<VaeCfException>(() => OnnxExporter.Export(scorer, manifest, path, maxBytes: size - 1));

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using VaeCf.Catalogue;
 using VaeCf.Baselines;
 using VaeCf.Model;
 using VaeCf.Persistence;
@@ -33,7 +34,7 @@ public static class OnnxExporter
     /// <summary>Loads the model folder and writes the ONNX file atomically; returns its size in bytes.</summary>
     public static long Export(string modelDirectory, string outputPath)
     {
-        var (scorer, manifest) = ModelLoader.Load(modelDirectory);
+        var (scorer, manifest) = ModelFolder.Load(modelDirectory);
         return Export(scorer, manifest, outputPath);
     }
 
