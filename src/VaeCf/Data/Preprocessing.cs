@@ -29,7 +29,7 @@ public sealed record PreprocessOptions
 /// </summary>
 public sealed class BinaryInteractions
 {
-    /// <summary>Surviving users sorted by id (numerically when both ids are integers), so a split does not depend on file order.</summary>
+    /// <summary>Surviving users sorted by id as pandas sorts the file's user column (<see cref="PandasIdComparer"/>), so a split does not depend on file order.</summary>
     public required string[] UserIds { get; init; }
     /// <summary>Surviving items in order of first appearance.</summary>
     public required string[] ItemIds { get; init; }
@@ -93,9 +93,10 @@ public static class Preprocessor
         var keepUser = new bool[log.UserIds.Count];
         for (int u = 0; u < keepUser.Length; u++) keepUser[u] = userCounts[u] > 0 && userCounts[u] >= options.MinUserCount;
 
-        // Renumber survivors: users by sorted id, items by first appearance among kept events.
+        // Renumber survivors: users by sorted id (the notebook's groupby order), items by first appearance among kept events.
         var userOrder = Enumerable.Range(0, keepUser.Length).Where(u => keepUser[u]).ToArray();
-        Array.Sort(userOrder, (a, b) => NaturalIdComparer.Instance.Compare(log.UserIds[a], log.UserIds[b]));
+        var idOrder = PandasIdComparer.For(log.UserIds);
+        Array.Sort(userOrder, (a, b) => idOrder.Compare(log.UserIds[a], log.UserIds[b]));
         var newUser = new int[keepUser.Length];
         Array.Fill(newUser, -1);
         for (int k = 0; k < userOrder.Length; k++) newUser[userOrder[k]] = k;
@@ -183,18 +184,59 @@ public static class Preprocessor
     }
 }
 
-/// <summary>Orders ids numerically when both are integers (as pandas sorts MovieLens' integer ids), otherwise ordinally.</summary>
-public sealed class NaturalIdComparer : IComparer<string>
+/// <summary>
+/// Orders ids as pandas sorts a column read by <c>read_csv</c> (the groupby and sorted-index order the
+/// original notebook's split depends on). pandas types the whole column: all integers -> int64, sorted by
+/// value; else all numbers -> float64, sorted by value; else strings, sorted by Unicode code point.
+/// So "10" sorts after "9" in a numeric column but before it when any id in the column is not a number.
+/// Ties between texts of one number ("7" and "07", which pandas would merge) fall back to code-point order.
+/// </summary>
+public sealed class PandasIdComparer : IComparer<string>
 {
-    public static NaturalIdComparer Instance { get; } = new();
+    private enum ColumnType { Integer, Float, Text }
+
+    private readonly ColumnType _type;
+
+    private PandasIdComparer(ColumnType type) => _type = type;
+
+    /// <summary>The order pandas would give a column holding exactly <paramref name="allIds"/> (every raw id of the file, kept or not).</summary>
+    public static PandasIdComparer For(IReadOnlyCollection<string> allIds)
+    {
+        if (allIds.All(id => long.TryParse(id, IntegerStyle, CultureInfo.InvariantCulture, out _))) return new(ColumnType.Integer);
+        if (allIds.All(id => double.TryParse(id, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d))) return new(ColumnType.Float);
+        return new(ColumnType.Text);
+    }
+
+    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
 
     public int Compare(string? x, string? y)
     {
-        bool xNum = long.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out long a);
-        bool yNum = long.TryParse(y, NumberStyles.Integer, CultureInfo.InvariantCulture, out long b);
-        // "007" and "7" are the same number but different IDs: fall back to ordinal so the order is total.
-        if (xNum && yNum) return a != b ? a.CompareTo(b) : string.CompareOrdinal(x, y);
-        if (xNum != yNum) return xNum ? -1 : 1;
-        return string.CompareOrdinal(x, y);
+        x ??= "";
+        y ??= "";
+        int byValue = _type switch
+        {
+            ColumnType.Integer => long.Parse(x, IntegerStyle, CultureInfo.InvariantCulture).CompareTo(long.Parse(y, IntegerStyle, CultureInfo.InvariantCulture)),
+            ColumnType.Float => double.Parse(x, NumberStyles.Float, CultureInfo.InvariantCulture).CompareTo(double.Parse(y, NumberStyles.Float, CultureInfo.InvariantCulture)),
+            _ => 0,
+        };
+        return byValue != 0 ? byValue : CompareCodePoints(x, y);
+    }
+
+    /// <summary>
+    /// Python's string order (by code point). Ordinal UTF-16 order differs only when a surrogate pair
+    /// (U+10000 and up) meets a char in U+E000..U+FFFF; shifting those two ranges fixes it.
+    /// </summary>
+    public static int CompareCodePoints(string x, string y)
+    {
+        int common = Math.Min(x.Length, y.Length);
+        for (int i = 0; i < common; i++)
+        {
+            char a = x[i], b = y[i];
+            if (a == b) continue;
+            return Fixup(a).CompareTo(Fixup(b));
+        }
+        return x.Length.CompareTo(y.Length);
+
+        static int Fixup(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
     }
 }

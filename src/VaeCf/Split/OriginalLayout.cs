@@ -62,32 +62,35 @@ public static class OriginalLayout
         }
     }
 
+    /// <summary>
+    /// The splitter's rows in the notebook's order (byte for byte its files: header uid,sid, "\n" line
+    /// ends, plain integers, as pandas' to_csv writes them), or rows rebuilt from the matrices.
+    /// </summary>
     private static void WriteFiles(SplitDataset data, string folder)
     {
-        int train = data.Train.Rows, validation = data.Validation.UserCount;
-        WritePairs(Path.Combine(folder, TrainFile), data.Train, 0);
-        WritePairs(Path.Combine(folder, ValidationFoldInFile), data.Validation.FoldIn, train);
-        WritePairs(Path.Combine(folder, ValidationTargetsFile), data.Validation.Targets, train);
-        WritePairs(Path.Combine(folder, TestFoldInFile), data.Test.FoldIn, train + validation);
-        WritePairs(Path.Combine(folder, TestTargetsFile), data.Test.Targets, train + validation);
+        var rows = data.FileRows ?? SplitFileRows.FromMatrices(data);
+        WritePairs(Path.Combine(folder, TrainFile), rows.Train);
+        WritePairs(Path.Combine(folder, ValidationFoldInFile), rows.ValidationFoldIn);
+        WritePairs(Path.Combine(folder, ValidationTargetsFile), rows.ValidationTargets);
+        WritePairs(Path.Combine(folder, TestFoldInFile), rows.TestFoldIn);
+        WritePairs(Path.Combine(folder, TestTargetsFile), rows.TestTargets);
         WriteLines(Path.Combine(folder, ItemIdsFile), data.ItemIds);
-        WriteLines(Path.Combine(folder, UserIdsFile), data.TrainUserIds.Concat(data.Validation.UserIds).Concat(data.Test.UserIds));
+        WriteLines(Path.Combine(folder, UserIdsFile), rows.UserIds);
     }
 
-    private static void WritePairs(string path, CsrMatrix matrix, int firstUid)
+    private static void WritePairs(string path, UidSidRows rows)
     {
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
         writer.Write("uid,sid\n");
-        for (int row = 0; row < matrix.Rows; row++)
+        Span<char> number = stackalloc char[11];
+        for (int r = 0; r < rows.Count; r++)
         {
-            string uid = (firstUid + row).ToString(CultureInfo.InvariantCulture);
-            foreach (int sid in matrix.RowIndices(row))
-            {
-                writer.Write(uid);
-                writer.Write(',');
-                writer.Write(sid.ToString(CultureInfo.InvariantCulture));
-                writer.Write('\n');
-            }
+            rows.Uids[r].TryFormat(number, out int length, default, CultureInfo.InvariantCulture);
+            writer.Write(number[..length]);
+            writer.Write(',');
+            rows.Sids[r].TryFormat(number, out length, default, CultureInfo.InvariantCulture);
+            writer.Write(number[..length]);
+            writer.Write('\n');
         }
     }
 

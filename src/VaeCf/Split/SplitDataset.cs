@@ -14,6 +14,8 @@ public sealed class SplitDataset
     public required CsrMatrix Train { get; init; }
     public required HeldOutSet Validation { get; init; }
     public required HeldOutSet Test { get; init; }
+    /// <summary>The notebook's file rows, set by the splitter; null for a split read from files or built from matrices.</summary>
+    public SplitFileRows? FileRows { get; init; }
 
     public int ItemCount => ItemIds.Length;
 

@@ -5,7 +5,7 @@ public sealed record SplitOptions
 {
     public HeldOutSize ValidationUsers { get; init; } = HeldOutSize.Share(0.1);
     public HeldOutSize TestUsers { get; init; } = HeldOutSize.Share(0.1);
-    /// <summary>Seeds both the user shuffle and the choice of target events (System.Random; numpy's stream cannot be reproduced).</summary>
+    /// <summary>numpy seed (0 .. 2^31-1 here) of the user shuffle and, reset before each held-out set, of the target draws, as in the original notebook.</summary>
     public int Seed { get; init; } = 98765;
     /// <summary>Share of a held-out user's events that become targets: int(fraction * n).</summary>
     public double TargetFraction { get; init; } = 0.2;
@@ -15,6 +15,7 @@ public sealed record SplitOptions
     public void Validate()
     {
         if (!(TargetFraction > 0 && TargetFraction < 1)) throw new VaeCfException($"The target fraction must be between 0 and 1 (exclusive), got {TargetFraction}.");
+        if (Seed < 0) throw new VaeCfException($"The seed must be 0 or more (numpy accepts 0 .. 2^32-1), got {Seed}.");
         if (MinEventsForTargets < 1) throw new VaeCfException($"The minimum events for targets must be at least 1, got {MinEventsForTargets}.");
     }
 }
