@@ -55,12 +55,19 @@ public class PreprocessingTests
     }
 
     [Fact]
-    public void UsersAreOrderedByIdNumericallyAndItemsByFirstAppearance()
+    public void UsersAreOrderedAsPandasSortsTheColumnAndItemsByFirstAppearance()
     {
+        // Text ids in the column: pandas sorts every id as text, so "10" comes before "9".
         var log = Log(("10", "x", 5), ("9", "y", 5), ("10", "z", 5), ("b", "x", 5), ("a", "y", 5));
         var data = Preprocessor.Run(log, new PreprocessOptions { MinUserCount = 1 }, out _);
-        Assert.Equal(["9", "10", "a", "b"], data.UserIds);
+        Assert.Equal(["10", "9", "a", "b"], data.UserIds);
         Assert.Equal(["x", "y", "z"], data.ItemIds);
+
+        // Only integers: by value, even when the text id that made the column textual was filtered out.
+        var numeric = Preprocessor.Run(Log(("10", "x", 5), ("9", "y", 5), ("100", "z", 5)), new PreprocessOptions { MinUserCount = 1 }, out _);
+        Assert.Equal(["9", "10", "100"], numeric.UserIds);
+        var filtered = Preprocessor.Run(Log(("10", "x", 5), ("9", "y", 5), ("guest", "z", 1)), new PreprocessOptions { MinUserCount = 1 }, out _);
+        Assert.Equal(["10", "9"], filtered.UserIds);
     }
 
     [Fact]
