@@ -142,4 +142,22 @@ public class NotebookSplitTests
         Assert.Equal(5, split.Validation.UserCount + split.Test.UserCount);
         Assert.Equal(5, rows.ValidationTargets.Count + rows.TestTargets.Count);
     }
+
+    [Fact]
+    public void ASplitWithoutFileRowsIsWrittenFromItsMatricesAndReadsBackTheSame()
+    {
+        // Splits made by earlier versions (and any split built in code) have no file rows: rows come from
+        // the matrices, uids counted on from the training users. Such folders still read, train and evaluate.
+        var split = StrongGeneralizationSplitter.Split(SplitTests.Synthetic(), new SplitOptions());
+        var matricesOnly = new SplitDataset
+        {
+            ItemIds = split.ItemIds, TrainUserIds = split.TrainUserIds, Train = split.Train,
+            Validation = split.Validation, Test = split.Test,
+        };
+        using var files = new DataTestFiles();
+        OriginalLayout.Write(matricesOnly, files.PathOf("split"));
+        var read = OriginalLayout.Read(files.PathOf("split"));
+        SplitAssert.Identical(split, read);
+        Assert.Null(read.FileRows);
+    }
 }
