@@ -160,4 +160,25 @@ public class NotebookSplitTests
         SplitAssert.Identical(split, read);
         Assert.Null(read.FileRows);
     }
+
+    [Fact]
+    public void TheSameEventsAsAmazonJsonLinesGiveTheSameFiles()
+    {
+        // The split depends on the events, not on the file format: the string-id fixture rewritten as
+        // Amazon review JSON lines (reviewerID, asin, overall, unixReviewTime) gives the notebook's files.
+        using var files = new DataTestFiles();
+        var lines = File.ReadAllLines(Path.Combine(FixtureFolder, "string-ids", "ratings.csv")).Skip(1).Select(line =>
+        {
+            var f = line.Split(',');
+            return JsonSerializer.Serialize(new { reviewerID = f[0], asin = f[1], overall = double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), unixReviewTime = long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture) });
+        });
+        string input = files.Write("reviews.json", string.Join('\n', lines) + "\n");
+        var options = new PrepareOptions { Reader = new ReaderOptions { Format = InputFormat.AmazonJson } };
+        OriginalLayout.Write(DatasetLoader.Prepare(input, options, out _), files.PathOf("split"));
+
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureFolder, "expected.json")));
+        var run = document.RootElement.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "string-default");
+        foreach (string file in SplitFiles)
+            Assert.True(run.GetProperty("md5").GetProperty(file).GetString() == Md5(files.PathOf(Path.Combine("split", file))), $"{file}: md5 differs from the notebook's");
+    }
 }
