@@ -105,6 +105,9 @@ public class NotebookSplitTests
         Assert.Equal(["10", "100", "9", "guest"], Sorted("10", "guest", "100", "9"));
         // Decimal numbers: float column, by value.
         Assert.Equal(["2", "10.5", "11"], Sorted("11", "10.5", "2"));
+        // Integers past int64 but within uint64 stay numbers; past uint64 the column is text.
+        Assert.Equal(["5", "18446744073709551615"], Sorted("18446744073709551615", "5"));
+        Assert.Equal(["123456789012345678901234", "5"], Sorted("5", "123456789012345678901234"));
         // Text by code point, as Python compares strings: U+FFFD sorts before U+1F600 (a surrogate pair in
         // UTF-16, whose ordinal order would put it first), and upper case before lower case.
         Assert.Equal(["U1", "u1", "\uFFFD", "\U0001F600"], Sorted("\U0001F600", "u1", "\uFFFD", "U1"));

@@ -186,14 +186,17 @@ public static class Preprocessor
 
 /// <summary>
 /// Orders ids as pandas sorts a column read by <c>read_csv</c> (the groupby and sorted-index order the
-/// original notebook's split depends on). pandas types the whole column: all integers -> int64, sorted by
-/// value; else all numbers -> float64, sorted by value; else strings, sorted by Unicode code point.
-/// So "10" sorts after "9" in a numeric column but before it when any id in the column is not a number.
-/// Ties between texts of one number ("7" and "07", which pandas would merge) fall back to code-point order.
+/// original notebook's split depends on). pandas types the whole column: all integers that fit int64
+/// (or, none negative, uint64) -> sorted by value; else all numbers -> float64, sorted by value; else
+/// strings (integers too large for 64 bits included), sorted by Unicode code point. So "10" sorts after
+/// "9" in a numeric column but before it when any id in the column is not a number. Ties between texts
+/// of one number ("7" and "07", which pandas would merge) fall back to code-point order.
 /// </summary>
 public sealed class PandasIdComparer : IComparer<string>
 {
     private enum ColumnType { Integer, Float, Text }
+
+    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
 
     private readonly ColumnType _type;
 
@@ -202,12 +205,17 @@ public sealed class PandasIdComparer : IComparer<string>
     /// <summary>The order pandas would give a column holding exactly <paramref name="allIds"/> (every raw id of the file, kept or not).</summary>
     public static PandasIdComparer For(IReadOnlyCollection<string> allIds)
     {
-        if (allIds.All(id => long.TryParse(id, IntegerStyle, CultureInfo.InvariantCulture, out _))) return new(ColumnType.Integer);
-        if (allIds.All(id => double.TryParse(id, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d))) return new(ColumnType.Float);
+        bool integers = true, fitInt64 = true, fitUInt64 = true;
+        foreach (string id in allIds)
+        {
+            if (!Int128.TryParse(id, IntegerStyle, CultureInfo.InvariantCulture, out Int128 value)) { integers = false; break; }
+            fitInt64 &= value >= long.MinValue && value <= long.MaxValue;
+            fitUInt64 &= value >= 0 && value <= ulong.MaxValue;
+        }
+        if (integers) return new(fitInt64 || fitUInt64 ? ColumnType.Integer : ColumnType.Text);
+        if (allIds.All(id => double.TryParse(id, NumberStyles.Float, CultureInfo.InvariantCulture, out _))) return new(ColumnType.Float);
         return new(ColumnType.Text);
     }
-
-    private const NumberStyles IntegerStyle = NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
 
     public int Compare(string? x, string? y)
     {
@@ -215,7 +223,7 @@ public sealed class PandasIdComparer : IComparer<string>
         y ??= "";
         int byValue = _type switch
         {
-            ColumnType.Integer => long.Parse(x, IntegerStyle, CultureInfo.InvariantCulture).CompareTo(long.Parse(y, IntegerStyle, CultureInfo.InvariantCulture)),
+            ColumnType.Integer => Int128.Parse(x, IntegerStyle, CultureInfo.InvariantCulture).CompareTo(Int128.Parse(y, IntegerStyle, CultureInfo.InvariantCulture)),
             ColumnType.Float => double.Parse(x, NumberStyles.Float, CultureInfo.InvariantCulture).CompareTo(double.Parse(y, NumberStyles.Float, CultureInfo.InvariantCulture)),
             _ => 0,
         };
