@@ -62,12 +62,10 @@ public static class OriginalLayout
         }
     }
 
-    /// <summary>
-    /// The splitter's rows in the notebook's order (byte for byte its files: header uid,sid, "\n" line
-    /// ends, plain integers, as pandas' to_csv writes them), or rows rebuilt from the matrices.
-    /// </summary>
     private static void WriteFiles(SplitDataset data, string folder)
     {
+        // The splitter's rows in the notebook's order, written as pandas' to_csv writes them (header
+        // uid,sid, "\n" line ends, plain integers): its files byte for byte. Else rows from the matrices.
         var rows = data.FileRows ?? SplitFileRows.FromMatrices(data);
         WritePairs(Path.Combine(folder, TrainFile), rows.Train);
         WritePairs(Path.Combine(folder, ValidationFoldInFile), rows.ValidationFoldIn);
