@@ -247,17 +247,28 @@ public class RecommendationJsonTests
     [Fact]
     public void HandWrittenAnswerIsTheSerializersJson()
     {
-        // Titles present and absent, text that must be escaped, non-finite and tiny scores, unknown IDs.
+        // Titles present and absent, text that must be escaped, extreme and tiny scores, unknown IDs.
         var result = new RecommendationResult(
         [
             new RecommendedItem("260", 3.25f, "Star Wars: Episode IV \"A New Hope\" (1977)"),
             new RecommendedItem("é-1", 1.1754944E-38f, null),
-            new RecommendedItem("7", float.PositiveInfinity, "Amélie <b>"),
+            new RecommendedItem("7", float.MaxValue, "Amélie <b>"),
             new RecommendedItem("8", -0.008947853f, null),
         ], ["nope", "x\ty"]);
         Assert.Equal(JsonSerializer.Serialize(result, ServingJson.Default.RecommendationResult), Serialize(result));
         var empty = new RecommendationResult([], []);
         Assert.Equal(JsonSerializer.Serialize(empty, ServingJson.Default.RecommendationResult), Serialize(empty));
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    public void NonFiniteScoresAreNeverWritten(float score)
+    {
+        var result = new RecommendationResult([new RecommendedItem("1", 1f, null), new RecommendedItem("2", score, null)], []);
+        Assert.Contains("'2'", Assert.Throws<NonFiniteScoreException>(() => Serialize(result)).Message);
+        Assert.ThrowsAny<ArgumentException>(() => JsonSerializer.Serialize(result, ServingJson.Default.RecommendationResult));
     }
 
     private static string Serialize(RecommendationResult result)

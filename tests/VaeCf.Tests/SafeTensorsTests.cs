@@ -163,6 +163,17 @@ public class SafeTensorsTests
     }
 
     [Fact]
+    public void InvalidUtf8InAFieldNameIsRefused()
+    {
+        // Found by the property tests: JsonDocument only notices bad UTF-8 in a name when it is read.
+        string path = FileWithHeader("{\"a\":null}", 0);
+        var bytes = File.ReadAllBytes(path);
+        bytes[10] = 0x99;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("not valid UTF-8", Refused(path));
+    }
+
+    [Fact]
     public void ValidEdgeCasesAreAccepted()
     {
         // Trailing space padding, empty tensors anywhere (begin == end), a scalar, no tensors at all.

@@ -76,6 +76,9 @@ public sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
 
         public override ValidationResult Validate()
         {
+            // Checked before ToOptions, whose TimeSpan would throw on NaN or a huge value.
+            if (!double.IsFinite(MaxWaitMs) || MaxWaitMs < 0 || MaxWaitMs > 1000)
+                return ValidationResult.Error($"--max-wait-ms must be a number of milliseconds from 0 to 1000, got {MaxWaitMs.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             try { ToOptions().Validate(); }
             catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
@@ -86,7 +89,7 @@ public sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
     {
         var options = settings.ToOptions();
         await using var app = RecommendationServer.Build(options);
-        await app.StartAsync(cancellationToken);
+        await RecommendationServer.StartAsync(app, options, cancellationToken);
         var model = app.Services.GetRequiredService<ModelSlot>().Current;
         string batching = options.Batching is { } b ? $"micro-batching up to {b.MaxBatch} requests, {b.MaxWait.TotalMilliseconds:0.###} ms wait" : "no batching";
         string screen = model.Recommender.ScreenedPassRows > 0 ? $", exact 8-bit screen for passes of up to {model.Recommender.ScreenedPassRows} rows" : "";

@@ -75,7 +75,6 @@ public sealed class ItemIdListConverter : JsonConverter<List<string>>
 /// <summary>Source-generated (reflection-free, fast) JSON for the hot endpoints; snake_case like config.json.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(RecommendBody))]
 [JsonSerializable(typeof(RecommendBatchBody))]

@@ -8,7 +8,7 @@ namespace VaeCf.Cli.Http;
 /// <summary>
 /// POST /recommend's 200 answer, written straight into the response pipe. The same JSON the
 /// source-generated serializer gives for <see cref="RecommendationResult"/> (snake_case, no null
-/// titles, non-finite scores as named literals), without its per-property metadata walk and async
+/// titles; a non-finite score is refused, never written), without its per-property metadata walk and async
 /// state machines, which cost more than the top-k selection at thousands of requests a second.
 /// </summary>
 public sealed class RecommendationJsonResult(RecommendationResult result) : IResult

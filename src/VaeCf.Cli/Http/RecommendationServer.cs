@@ -40,13 +40,16 @@ public static class RecommendationServer
         // Per-request Information logs would cost more than the forward pass at thousands of requests/s.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer(ServingOpenApi.DescribeItemIds));
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            // The web defaults read numbers from strings; the endpoints parse with ServingJson, which
+            // does not, and the OpenAPI document is generated from these options: keep them alike.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServingJson.Default);
         });
-        builder.Services.AddSingleton(new ModelSlot(new ServingModel(recommender, options.Batching)));
+        builder.Services.AddSingleton(new ModelSlot(new ServingModel(recommender, options.Batching) { TitlesPath = options.TitlesPath }));
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -55,6 +58,22 @@ public static class RecommendationServer
         return app;
     }
 
+    /// <summary>Starts listening; an address that cannot be bound (in use, not allowed) is a one-line user error.</summary>
+    public static async Task StartAsync(WebApplication app, ServeOptions options, CancellationToken cancellationToken = default)
+    {
+        try { await app.StartAsync(cancellationToken); }
+        catch (IOException e)
+        {
+            throw new VaeCfException($"--urls {options.Urls}: cannot listen ({FirstLine(e.Message)}); choose a free port or stop the other server.", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            throw new VaeCfException($"--urls {options.Urls}: cannot listen ({FirstLine(e.Message)}).", e);
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim().TrimEnd('.');
+
     private static void Map(WebApplication app, ServeOptions options)
     {
         var limits = options.Limits;
@@ -62,21 +81,26 @@ public static class RecommendationServer
 
         app.MapPost("/recommend", async (HttpContext http, ModelSlot slot) =>
         {
+            if (NotJson(http) is { } unsupported) return unsupported;
             var (body, problem) = await ReadAsync(http, ServingJson.Default.RecommendBody);
             if (problem is not null) return problem;
             if (ToRequest(body!, limits, "", out var request) is { } invalid) return BadRequest(invalid);
             var model = slot.Current;
             try { return new RecommendationJsonResult(await model.RecommendAsync(request!)); }
+            catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
         .WithSummary("Top-k items for one history of original item IDs (micro-batched with concurrent requests).")
         .Accepts<RecommendBody>("application/json")
         .Produces<RecommendationResult>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status500InternalServerError);
 
         app.MapPost("/recommend/batch", async (HttpContext http, ModelSlot slot) =>
         {
+            if (NotJson(http) is { } unsupported) return unsupported;
             var (body, problem) = await ReadAsync(http, ServingJson.Default.RecommendBatchBody);
             if (problem is not null) return problem;
             if (body!.Requests is not { } entries) return BadRequest("'requests' is required: an array of {items, k, exclude?, exclude_history?}.");
@@ -91,13 +115,16 @@ public static class RecommendationServer
             var model = slot.Current;
             // Already one forward pass per chunk of rows; the micro-batcher has nothing to add.
             try { return Results.Json(new RecommendBatchResponse { Results = await Task.Run(() => model.Recommender.RecommendBatch(requests)) }, ServingJson.Default.RecommendBatchResponse); }
+            catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
         .WithSummary("Top-k items for many histories in one call.")
         .Accepts<RecommendBatchBody>("application/json")
         .Produces<RecommendBatchResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status500InternalServerError);
 
         app.MapGet("/health", (ModelSlot slot) =>
         {
@@ -115,38 +142,91 @@ public static class RecommendationServer
             if (!IsLoopback(http.Connection.RemoteIpAddress))
                 return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                     detail: "/admin/reload answers only requests from the loopback interface.");
-            ReloadBody reload = new();
-            if (http.Request.ContentLength is not 0)
-            {
-                var (body, problem) = await ReadAsync(http, ServingJson.Default.ReloadBody, allowEmpty: true);
-                if (problem is not null) return problem;
-                reload = body ?? reload;
-            }
+            // No body at all (no Content-Length, not chunked), an empty one, or whitespace: reload the served folder.
+            var (reload, problem) = await ReadReloadAsync(http);
+            if (problem is not null) return problem;
             var current = slot.Current;
-            string? folder = reload.Model ?? current.Recommender.Source;
+            string? folder = reload!.Model ?? current.Recommender.Source;
             if (folder is null) return BadRequest("'model' is required: the served model was not loaded from a folder.");
-            string? titles = reload.Titles ?? (reload.Model is null ? options.TitlesPath : null);
+            // Titles stay those of the served model unless the body names others.
+            string? titles = reload.Titles ?? current.TitlesPath;
             try
             {
                 var fresh = await slot.ReloadAsync(() =>
-                    new ServingModel(Recommender.Load(folder, titles, new GemmEngine(options.Threads)), options.Batching));
+                    new ServingModel(Recommender.Load(folder, titles, new GemmEngine(options.Threads)), options.Batching) { TitlesPath = titles });
                 return Results.Json(Describe(fresh, limits), ModelInfoJson);
             }
-            catch (VaeCfException e) { return BadRequest($"The model was not replaced: {e.Message}"); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Whatever stops the load, the request named something that cannot be served: 400,
+                // and the old model keeps serving. Only our own messages (which name files and say
+                // what was expected, never quote their content) reach the client.
+                string reason = e switch
+                {
+                    VaeCfException => e.Message,
+                    UnauthorizedAccessException => $"a file of '{folder}'{(titles is null ? "" : $" or '{titles}'")} is not readable (permission denied).",
+                    IOException => $"reading '{folder}'{(titles is null ? "" : $" or '{titles}'")} failed ({e.GetType().Name}).",
+                    _ => $"loading '{folder}' failed unexpectedly ({e.GetType().Name}); the server log has the details.",
+                };
+                if (e is not VaeCfException)
+                    app.Logger.LogError(e, "/admin/reload could not load {Folder}", folder);
+                return BadRequest($"The model was not replaced: {reason}");
+            }
         })
-        .WithSummary("Loads a model folder and swaps it in atomically; loopback only. Body: {model?, titles?}.")
+        .WithSummary("Loads a model folder and swaps it in atomically; loopback only. Body: {model?, titles?}, or none to reload the served folder (keeping its titles).")
         .Accepts<ReloadBody>("application/json")
+        .Produces<Dictionary<string, object>>(StatusCodes.Status200OK, "application/json")
         .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status403Forbidden);
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    /// <summary>415 for a request whose body is not declared JSON (no Content-Type counts as not JSON), else null.</summary>
+    private static IResult? NotJson(HttpContext http) => http.Request.HasJsonContentType() ? null
+        : Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type",
+            detail: http.Request.ContentType is null
+                ? "The request has no Content-Type; send the body as application/json."
+                : "The body must be application/json.");
+
+    /// <summary>The served model, not the request, is at fault: 500 with a detail saying so.</summary>
+    private static IResult ModelFault(NonFiniteScoreException e) =>
+        Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Model Fault", detail: e.Message);
+
+    /// <summary>/admin/reload's body: none or blank means {} (reload the served folder); anything else must be JSON and declared so.</summary>
+    private static async Task<(ReloadBody? Value, IResult? Problem)> ReadReloadAsync(HttpContext http)
+    {
+        bool noBody = http.Request.ContentLength == 0
+            || http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false };
+        if (noBody) return (new ReloadBody(), null);
+        var buffer = new MemoryStream();
+        try { await http.Request.Body.CopyToAsync(buffer, http.RequestAborted); }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Results.Problem(statusCode: e.StatusCode, title: "Payload Too Large", detail: "The body exceeds the server's --max-body-bytes."));
+        }
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return (new ReloadBody(), null);
+        if (NotJson(http) is { } unsupported) return (null, unsupported);
+        buffer.Position = 0;
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync(buffer, ServingJson.Default.ReloadBody, http.RequestAborted);
+            return (body ?? new ReloadBody(), null);
+        }
+        catch (JsonException e)
+        {
+            string where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
+            return (null, BadRequest($"The body is not valid JSON for this endpoint{where}: {FirstSentence(e.Message)} Expected {{\"model\": \"DIR\"?, \"titles\": \"FILE\"?}}."));
+        }
     }
 
     /// <summary>Reads and parses the body; a problem result for malformed JSON, wrong types or an oversized body.</summary>
-    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type, bool allowEmpty = false) where T : class
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type) where T : class
     {
         try
         {
             var value = await JsonSerializer.DeserializeAsync(http.Request.Body, type, http.RequestAborted);
-            if (value is null && !allowEmpty) return (null, BadRequest("The body is JSON null; expected an object."));
+            if (value is null) return (null, BadRequest("The body is JSON null; expected an object."));
             return (value, null);
         }
         catch (JsonException e)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using VaeCf.Serving;
 
 namespace VaeCf.Cli.Http;
@@ -38,7 +39,26 @@ public sealed record ServeOptions
     {
         if (string.IsNullOrWhiteSpace(ModelDirectory)) throw new VaeCfException("--model is required: a folder written by vaecf train.");
         if (Threads < 0) throw new VaeCfException($"--threads must be 0 (all cores) or positive, got {Threads}.");
+        ValidateUrls(Urls);
         Batching?.Validate();
         Limits.Validate();
+    }
+
+    /// <summary>Each ';'-separated address must be http(s)://HOST:PORT with a port from 0 to 65535 (or a unix socket), so a typo is one line, not a Kestrel stack trace.</summary>
+    public static void ValidateUrls(string urls)
+    {
+        var addresses = (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (addresses.Length == 0) throw new VaeCfException("--urls is empty; expected an address such as http://127.0.0.1:5000.");
+        foreach (var url in addresses)
+        {
+            const string expected = "expected http://HOST:PORT or https://HOST:PORT with a port from 0 to 65535, ';'-separated for several";
+            BindingAddress address;
+            try { address = BindingAddress.Parse(url); }
+            catch (FormatException) { throw new VaeCfException($"--urls: '{url}' is not an address; {expected}."); }
+            if (address.Scheme is not ("http" or "https")) throw new VaeCfException($"--urls: '{url}' has scheme '{address.Scheme}'; {expected}.");
+            if (address.IsNamedPipe || address.IsUnixPipe) continue;
+            if (string.IsNullOrEmpty(address.Host)) throw new VaeCfException($"--urls: '{url}' has no host; {expected}.");
+            if (address.Port is < 0 or > 65535) throw new VaeCfException($"--urls: '{url}' has port {address.Port}; {expected}.");
+        }
     }
 }

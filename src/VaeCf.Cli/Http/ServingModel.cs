@@ -8,6 +8,8 @@ public sealed class ServingModel : IAsyncDisposable
     public Recommender Recommender { get; }
     public MicroBatcher? Batcher { get; }
     public DateTime LoadedUtc { get; } = DateTime.UtcNow;
+    /// <summary>The titles file loaded with the model, kept by a reload that names none.</summary>
+    public string? TitlesPath { get; init; }
 
     public ServingModel(Recommender recommender, MicroBatcherOptions? batching)
     {

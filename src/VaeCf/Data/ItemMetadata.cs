@@ -67,7 +67,8 @@ public sealed class ItemMetadata
         {
             for (int i = 0; i < header.Count; i++)
                 if (string.Equals(header[i].Trim(), column, StringComparison.OrdinalIgnoreCase)) return i;
-            throw new DataFormatException(path, 1, $"missing column '{column}'; the header has [{string.Join(", ", header)}]");
+            // The header's own text is not repeated: the file may be anything (a server can be asked to load any path).
+            throw new DataFormatException(path, 1, $"no column '{column}' in the header; expected a header line naming the '{idColumn}' and '{titleColumn}' columns (like MovieLens movies.csv: movieId,title,genres)");
         }
         int id = Find(idColumn), title = Find(titleColumn);
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);

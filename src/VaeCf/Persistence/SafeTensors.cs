@@ -338,6 +338,10 @@ public static class SafeTensors
     {
         long dataLength = fileLength - dataStart;
         if (dataLength < 0) throw new VaeCfException($"{name}: the header runs past the end of the file.");
+        // JsonDocument checks the UTF-8 of names and strings only when they are read (and then throws
+        // InvalidOperationException), so the whole header is checked first.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw new VaeCfException($"{name}: safetensors header is not valid UTF-8 (damaged, or not a safetensors file); expected a JSON object.");
         JsonDocument document;
         try
         {

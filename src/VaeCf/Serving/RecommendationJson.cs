@@ -1,12 +1,11 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace VaeCf.Serving;
 
 /// <summary>
 /// A recommendation as JSON, the one shape every output uses (HTTP answers, <c>recommend --json</c>
-/// and JSON lines): snake_case, no null titles, a non-finite score as a named literal string
-/// rather than invalid JSON, and the count of unknown history items beside their list.
+/// and JSON lines): snake_case, no null titles, never a non-finite score (refused, not
+/// written), and the count of unknown history items beside their list.
 /// </summary>
 public static class RecommendationJson
 {
@@ -28,8 +27,9 @@ public static class RecommendationJson
         {
             writer.WriteStartObject();
             writer.WriteString(IdName, item.Id);
-            if (float.IsFinite(item.Score)) writer.WriteNumber(ScoreName, item.Score);
-            else writer.WriteString(ScoreName, item.Score.ToString(CultureInfo.InvariantCulture));
+            // The recommender refuses non-finite scores; this is the last guard, so no reader ever parses "NaN".
+            if (!float.IsFinite(item.Score)) throw new NonFiniteScoreException(item.Id, item.Score);
+            writer.WriteNumber(ScoreName, item.Score);
             if (item.Title is not null) writer.WriteString(TitleName, item.Title);
             writer.WriteEndObject();
         }

@@ -206,11 +206,27 @@ public sealed class Recommender
             {
                 int rows = Math.Min(ScoreChunkRows, batch.Length - start);
                 var chunk = batch.Slice(start, rows);
-                if (TryScreened(chunk, results.Slice(start, rows))) continue;
-                ScoreRows(BuildHistories(chunk), rows);
-                SelectAll(chunk, results.Slice(start, rows));
+                if (!TryScreened(chunk, results.Slice(start, rows)))
+                {
+                    ScoreRows(BuildHistories(chunk), rows);
+                    SelectAll(chunk, results.Slice(start, rows));
+                }
+                RefuseNonFinite(results.Slice(start, rows));
             }
         }
+    }
+
+    /// <summary>
+    /// Loading refuses non-finite weights, so a non-finite score can only come from weights large
+    /// enough to overflow float32; such an answer is refused rather than given (a NaN would also
+    /// have scrambled the ranking). k scores per request: nothing next to the forward pass.
+    /// </summary>
+    private static void RefuseNonFinite(ReadOnlySpan<RecommendationResult> results)
+    {
+        foreach (var result in results)
+            foreach (var item in result.Items)
+                if (!float.IsFinite(item.Score))
+                    throw new NonFiniteScoreException(item.Id, item.Score);
     }
 
     private CsrMatrix BuildHistories(ReadOnlySpan<PreparedRequest> batch)
@@ -305,6 +321,12 @@ public sealed class Recommender
         else Parallel.For(0, rows, body);
     }
 
+    private static int FirstNaN(ReadOnlySpan<float> scores)
+    {
+        for (int i = 0; i < scores.Length; i++) if (float.IsNaN(scores[i])) return i;
+        return -1;
+    }
+
     private RecommendedItem Item(int column, float score) => new(Manifest.Items[column], score, _titles?[column]);
 
     private RecommendationResult Select(in PreparedRequest request, int row)
@@ -315,11 +337,22 @@ public sealed class Recommender
         int k = Math.Min(request.K, ItemCount);
         var top = new int[k];
         int found = TopK.Select(scores, k, top);
-        var items = new RecommendedItem[found];
+        // Top-k never ranks a NaN, so one would vanish from the answer unnoticed (an all-NaN model
+        // answered []). It is passed on instead, for RefuseNonFinite to refuse on the caller's thread.
+        int nan = System.Numerics.Tensors.TensorPrimitives.IsNaNAny<float>(scores) ? FirstNaN(scores) : -1;
+        var items = new RecommendedItem[found + (nan >= 0 ? 1 : 0)];
         for (int i = 0; i < found; i++) items[i] = Item(top[i], scores[top[i]]);
+        if (nan >= 0) items[found] = Item(nan, float.NaN);
         return new RecommendationResult(items, request.Unknown);
     }
 }
 
 /// <summary>A request mapped to model columns: sorted distinct history columns, excluded columns, unknown history IDs.</summary>
 internal readonly record struct PreparedRequest(int[] History, int[] Excluded, string[] Unknown, int K, bool ExcludeHistory);
+
+/// <summary>The model scored an item NaN or infinite: a fault of the model's weights, not of the request; no answer is given.</summary>
+public sealed class NonFiniteScoreException(string itemId, float score)
+    : VaeCfException($"The model scored item '{itemId}' {(float.IsNaN(score) ? "NaN" : score > 0 ? "+Infinity" : "-Infinity")}: its weights overflow float32, so no answer is given. Retrain or check the model folder.")
+{
+    public string ItemId { get; } = itemId;
+}
