@@ -49,8 +49,9 @@ public class SafeTensorsTests
 
         foreach (int chunk in new[] { 4, 12, 20, SafeTensors.DefaultChunkBytes })
         {
-            var read = SafeTensors.Read(chunked, chunkBytes: chunk);
+            var read = SafeTensors.Read(chunked, expectedSha256: wholeHash, chunkBytes: chunk);
             Assert.Equal(wholeHash, read.Sha256);
+            Assert.Null(SafeTensors.Read(chunked, chunkBytes: chunk).Sha256); // not asked for, not computed
             foreach (var t in tensors)
             {
                 Assert.Equal(t.Shape, read.Tensors[t.Name].Shape);

@@ -33,8 +33,8 @@ public sealed record SafeTensorsHeader(string Path, long DataStart, long FileLen
     public SafeTensorEntry? Find(string name) => Tensors.FirstOrDefault(t => t.Name == name);
 }
 
-/// <summary>What <see cref="SafeTensors.Read(string)"/> returns: every tensor, the metadata, and the SHA-256 of the whole file.</summary>
-public sealed record SafeTensorsContent(Dictionary<string, NamedTensor> Tensors, Dictionary<string, string> Metadata, string Sha256)
+/// <summary>What <see cref="SafeTensors.Read(string, string?, int)"/> returns: every tensor, the metadata, and the file's verified SHA-256 when one was expected.</summary>
+public sealed record SafeTensorsContent(Dictionary<string, NamedTensor> Tensors, Dictionary<string, string> Metadata, string? Sha256)
 {
     public void Deconstruct(out Dictionary<string, NamedTensor> tensors, out Dictionary<string, string> metadata)
     {
@@ -144,11 +144,12 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Reads and validates every tensor of a file into memory, refusing non-finite values, and
-    /// hashes the whole file on the way (one pass: the tensors tile the data section). With
-    /// <paramref name="expectedSha256"/> (lowercase or uppercase hex), a file whose content hashes
-    /// differently is refused, and that error wins over a non-finite value found in the same pass
-    /// (a changed file is the cause, the NaN a symptom).
+    /// Reads and validates every tensor of a file into memory, refusing non-finite values. With
+    /// <paramref name="expectedSha256"/> (hex, either case) the whole file is hashed on the same
+    /// pass (the tensors tile the data section, so every byte is read once) and a file whose content
+    /// hashes differently is refused; that error wins over a non-finite value found in the same
+    /// pass (a changed file is the cause, the NaN a symptom). Without it nothing is hashed (SHA-256
+    /// costs about as much as the read).
     /// </summary>
     public static SafeTensorsContent Read(string path, string? expectedSha256 = null, int chunkBytes = DefaultChunkBytes)
     {
@@ -160,7 +161,7 @@ public static class SafeTensors
     public static SafeTensorsContent Read(Stream stream, string name, string? expectedSha256 = null, int chunkBytes = DefaultChunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, sizeof(float));
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = expectedSha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var header = ReadHeader(stream, name, hash);
         var tensors = new Dictionary<string, NamedTensor>(header.Tensors.Count, StringComparer.Ordinal);
         string? nonFinite = null;
@@ -174,7 +175,7 @@ public static class SafeTensors
                 deferNonFinite: expectedSha256 is not null, ref nonFinite);
             tensors[entry.Name] = new NamedTensor(entry.Name, entry.Shape, data);
         }
-        string sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        string? sha256 = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
         if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
             throw new VaeCfException($"{name}: content does not match its recorded SHA-256 (the file was changed or damaged after it was saved).");
         if (nonFinite is not null) throw new VaeCfException(nonFinite);
