@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using CsCheck;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -244,6 +245,64 @@ public class HttpReliabilityTests(TitledServerFixture server) : IClassFixture<Ti
             Assert.Equal(ServingFixture.Items, (await ModelInfo()).GetProperty("titles").GetInt32());
         }
         finally { Directory.Delete(dir, recursive: true); }
+    }
+}
+
+/// <summary>
+/// Random request bodies (CsCheck generators, fixed seed, fixed count): objects with the endpoint's
+/// fields and misspellings holding values of every JSON kind, and raw bytes. The server must answer
+/// each with 200 (finite scores only) or a 4xx problem, never 5xx.
+/// </summary>
+public class HttpFuzzTests(TitledServerFixture server) : IClassFixture<TitledServerFixture>
+{
+    private static readonly Gen<string> AnyValue = Gen.OneOf<string>(
+        Gen.OneOf<string>("null", "true", "\"\"", "[]", "{}", "[null]", "[[1]]", "\"100\"", "1e400", "-0", "2147483648", "[100,\"101\",{\"a\":1}]"),
+        Gen.Int[-5, 60].Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        Gen.Double.Select(d => double.IsFinite(d) ? d.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "1"),
+        Gen.Int[90, 270].Array[0, 12].Select(ids => "[" + string.Join(",", ids.Select((id, i) => i % 2 == 0 ? $"{id}" : $"\"{id}\"")) + "]"),
+        Gen.Char["ab\"\\{}[]:,\u00e9\u0000 01"].Array[0, 12].Select(chars => JsonSerializer.Serialize(new string(chars))));
+
+    private static readonly Gen<string> AnyObject =
+        from fields in Gen.Select(Gen.OneOf<string>("items", "k", "exclude", "exclude_history", "requests", "kk", "Items", "model"), AnyValue).Array[0, 5]
+        select "{" + string.Join(",", fields.Select(f => $"\"{f.Item1}\":{f.Item2}")) + "}";
+
+    private static readonly Gen<string> AnyBody = Gen.OneOf<string>(
+        AnyObject,
+        AnyObject.Array[0, 4].Select(entries => "{\"requests\":[" + string.Join(",", entries) + "]}"),
+        AnyValue,
+        Gen.Byte.Array[0, 40].Select(bytes => Encoding.Latin1.GetString(bytes)));
+
+    [Fact]
+    public async Task RandomBodiesAreAnsweredWithoutServerErrors()
+    {
+        var pcg = new PCG(11, 2026);
+        var statuses = new SortedDictionary<int, int>();
+        for (int i = 0; i < 400; i++)
+        {
+            string body = AnyBody.Generate(pcg, null!, out _);
+            string path = i % 2 == 0 ? "/recommend" : "/recommend/batch";
+            var response = await server.Client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            int status = (int)response.StatusCode;
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(status is 200 or 400 or 413, $"{path} answered {status} to {body}: {text}");
+            if (status != 200) Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            else AssertScoresAreNumbers(JsonDocument.Parse(text).RootElement);
+        }
+        Assert.True(statuses.GetValueOrDefault(200) > 0 && statuses.GetValueOrDefault(400) > 0, string.Join(", ", statuses));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
+    }
+
+    private static void AssertScoresAreNumbers(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == "score") Assert.Equal(JsonValueKind.Number, property.Value.ValueKind);
+                else AssertScoresAreNumbers(property.Value);
+            }
+        else if (element.ValueKind == JsonValueKind.Array)
+            foreach (var item in element.EnumerateArray()) AssertScoresAreNumbers(item);
     }
 }
 
