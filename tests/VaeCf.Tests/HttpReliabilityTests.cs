@@ -389,6 +389,29 @@ public class ServeCommandErrorTests(ServingFixture model) : IClassFixture<Servin
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:5000")]
+    [InlineData("http://localhost:0")]
+    [InlineData("http://[::1]:8080")]
+    [InlineData("http://*:5000")]
+    [InlineData("http://+:80")]
+    [InlineData("https://0.0.0.0:443;http://127.0.0.1:65535")]
+    [InlineData("http://unix:/tmp/vaecf.sock")]
+    public void UsualAddressesPassValidation(string urls) => ServeOptions.ValidateUrls(urls);
+
+    [Theory]
+    [InlineData("notaurl", "is not an address")]
+    [InlineData("http://127.0.0.1:99999", "has port 99999")]
+    [InlineData("http://127.0.0.1:-1", "")]
+    [InlineData("ftp://127.0.0.1:21", "has scheme 'ftp'")]
+    [InlineData(" ; ", "--urls is empty")]
+    public void BadAddressesAreNamed(string urls, string expected)
+    {
+        var error = Assert.Throws<VaeCfException>(() => ServeOptions.ValidateUrls(urls));
+        Assert.Contains(expected, error.Message);
+        Assert.StartsWith("--urls", error.Message);
+    }
+
     [Fact]
     public async Task APortInUseExitsWithTwo()
     {

@@ -13,7 +13,7 @@ namespace VaeCf.Persistence;
 /// <summary>A float32 tensor read from or written to a safetensors file.</summary>
 public sealed record NamedTensor(string Name, int[] Shape, float[] Data)
 {
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    public long ElementCount => SafeTensors.ElementCount(Shape);
 }
 
 /// <summary>One tensor as the header describes it: byte offsets are relative to the start of the data section.</summary>
