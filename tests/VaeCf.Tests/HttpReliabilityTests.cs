@@ -361,6 +361,49 @@ public class NonFiniteScoreTests
     }
 }
 
+/// <summary>
+/// A Mult-VAE whose weights are all finite but whose scores overflow: the decoder's hidden units are
+/// pinned at tanh(100) = 1 and item 107's output weights are 3e38, so its logit is 32 x 3e38 = +Inf.
+/// Loading cannot refuse it; the answer must.
+/// </summary>
+[Collection(ConsoleOutput.Name)]
+public class OverflowingModelTests(ServingFixture model) : IClassFixture<ServingFixture>
+{
+    private string SaveOverflowing()
+    {
+        var network = new AutoencoderNetwork(model.Network.Config, new Numerics.GemmEngine(1));
+        network.Initialize(seed: 5);
+        var parameters = network.Parameters;
+        parameters.View(parameters.Slot("layers.2.weight")).Clear();
+        parameters.View(parameters.Slot("layers.2.bias")).Fill(100f);
+        var output = parameters.Slot("layers.3.weight");
+        var weights = parameters.View(output);
+        for (int row = 0; row < output.Rows; row++) weights[row * output.Columns + 7] = 3e38f;
+        return model.SaveToTemp(network);
+    }
+
+    [Fact]
+    public void RecommendRefusesTheInfiniteScoreInTheLibraryAndTheCli()
+    {
+        string dir = SaveOverflowing();
+        try
+        {
+            var recommender = Recommender.Load(dir);
+            foreach (int k in new[] { 1, 5, 100 }) // the 8-bit screen's pass sizes and full scoring
+                Assert.Equal("107", Assert.Throws<NonFiniteScoreException>(() => recommender.Recommend(["100", "101"], k)).ItemId);
+            Assert.Throws<NonFiniteScoreException>(() => recommender.RecommendBatch(
+                Enumerable.Range(0, 40).Select(i => new RecommendationRequest([$"{100 + i}"], 10)).ToArray()));
+            // Excluded, the item cannot be answered, and everything else is finite.
+            Assert.DoesNotContain("107", recommender.Recommend(["100"], 10, exclude: ["107"]).Items.Select(i => i.Id));
+
+            var app = new CommandApp();
+            app.Configure(CliSetup.Configure);
+            Assert.Equal(2, app.Run(["recommend", "--model", dir, "--items", "100,101", "--json"]));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
+
 /// <summary>`vaecf serve` mistakes: one line, exit 2, before or instead of serving.</summary>
 [Collection(ConsoleOutput.Name)]
 public class ServeCommandErrorTests(ServingFixture model) : IClassFixture<ServingFixture>
