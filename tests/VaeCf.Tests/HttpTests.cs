@@ -264,10 +264,13 @@ public class RecommendationJsonTests
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
     [InlineData(float.NegativeInfinity)]
-    public void NonFiniteScoresAreNeverWritten(float score)
+    public async Task NonFiniteScoresAreNeverWritten(float score)
     {
         var result = new RecommendationResult([new RecommendedItem("1", 1f, null), new RecommendedItem("2", score, null)], []);
-        Assert.Contains("'2'", Assert.Throws<NonFiniteScoreException>(() => Serialize(result)).Message);
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Response.Body = new MemoryStream();
+        Assert.Contains("'2'", (await Assert.ThrowsAsync<NonFiniteScoreException>(() => new RecommendationJsonResult(result).ExecuteAsync(http))).Message);
+        Assert.Equal(0, http.Response.Body.Length);
         Assert.ThrowsAny<ArgumentException>(() => JsonSerializer.Serialize(result, ServingJson.Default.RecommendationResult));
     }
 
