@@ -306,8 +306,12 @@ public class HttpFuzzTests(TitledServerFixture server) : IClassFixture<TitledSer
     }
 }
 
-/// <summary>A scorer whose scores overflow: what finite but absurd weights would give.</summary>
-internal sealed class OverflowingScorer(int items, int overflowing, float value) : IScorer
+/// <summary>
+/// A scorer whose scores overflow, as finite but absurd weights would make them: item
+/// <paramref name="overflowing"/> scores <paramref name="value"/> for every history, or (with
+/// <paramref name="onlyWithHistory"/>) only for non-empty ones, so a server's empty-history warm-up passes.
+/// </summary>
+internal sealed class OverflowingScorer(int items, int overflowing, float value, bool onlyWithHistory = false) : IScorer
 {
     public int ItemCount => items;
 
@@ -317,15 +321,16 @@ internal sealed class OverflowingScorer(int items, int overflowing, float value)
         {
             var row = scores.Slice(r * items, items);
             for (int i = 0; i < items; i++) row[i] = -i;
-            row[overflowing] = value;
+            bool empty = histories.RowPointers[rowStart + r + 1] == histories.RowPointers[rowStart + r];
+            if (!(onlyWithHistory && empty)) row[overflowing] = value;
         }
     }
 }
 
 public class NonFiniteScoreTests
 {
-    private static Recommender Overflowing(float value) =>
-        new(new OverflowingScorer(20, 7, value), new Persistence.ModelManifest { Model = "popularity", Items = Enumerable.Range(0, 20).Select(i => $"i{i}").ToArray() });
+    private static Recommender Overflowing(float value, bool onlyWithHistory = false) =>
+        new(new OverflowingScorer(20, 7, value, onlyWithHistory), new Persistence.ModelManifest { Model = "popularity", Items = Enumerable.Range(0, 20).Select(i => $"i{i}").ToArray() });
 
     [Theory]
     [InlineData(float.PositiveInfinity)]
@@ -343,7 +348,9 @@ public class NonFiniteScoreTests
     [Fact]
     public async Task OverHttpANonFiniteScoreIs500WithADetailNeverAScore()
     {
-        await using var app = RecommendationServer.Build(new ServeOptions { ModelDirectory = "(in memory)", Urls = "http://127.0.0.1:0" }, Overflowing(float.PositiveInfinity));
+        // A model that overflows even on an empty history is refused before serving (the warm-up answers some).
+        Assert.Throws<NonFiniteScoreException>(() => RecommendationServer.Build(new ServeOptions { ModelDirectory = "(in memory)", Urls = "http://127.0.0.1:0" }, Overflowing(float.PositiveInfinity)));
+        await using var app = RecommendationServer.Build(new ServeOptions { ModelDirectory = "(in memory)", Urls = "http://127.0.0.1:0" }, Overflowing(float.PositiveInfinity, onlyWithHistory: true));
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
         foreach (var (path, body) in new[] { ("/recommend", """{"items":["i1"],"k":3}"""), ("/recommend/batch", """{"requests":[{"items":["i1"],"k":3}]}""") })
