@@ -138,13 +138,25 @@ public class RecommendationOutputTests
     public void JsonLinesAreTheHttpAnswerWithTheUserFirst()
     {
         var result = new Serving.RecommendationResult(
-            [new Serving.RecommendedItem("7", float.NegativeInfinity, "A, \"quoted\" title"), new Serving.RecommendedItem("8", 0.5f, null)], ["nope"]);
+            [new Serving.RecommendedItem("7", -3.25f, "A, \"quoted\" title"), new Serving.RecommendedItem("8", 0.5f, null)], ["nope"]);
         var text = new StringWriter();
         new Serving.RecommendationWriter(text, Serving.RecommendationWriter.Format.JsonLines).Write("u1", result);
-        Assert.Equal("{\"user\":\"u1\",\"items\":[{\"id\":\"7\",\"score\":\"-Infinity\",\"title\":\"A, \\u0022quoted\\u0022 title\"},{\"id\":\"8\",\"score\":0.5}],\"unknown_items\":[\"nope\"],\"unknown_count\":1}",
+        Assert.Equal("{\"user\":\"u1\",\"items\":[{\"id\":\"7\",\"score\":-3.25,\"title\":\"A, \\u0022quoted\\u0022 title\"},{\"id\":\"8\",\"score\":0.5}],\"unknown_items\":[\"nope\"],\"unknown_count\":1}",
             text.ToString().TrimEnd());
         var csv = new StringWriter();
         new Serving.RecommendationWriter(csv, Serving.RecommendationWriter.Format.Csv).Write("u1", result);
-        Assert.Equal("user,rank,item,score,title\nu1,1,7,-Infinity,\"A, \"\"quoted\"\" title\"\nu1,2,8,0.5,\n", csv.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal("user,rank,item,score,title\nu1,1,7,-3.25,\"A, \"\"quoted\"\" title\"\nu1,2,8,0.5,\n", csv.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void NonFiniteScoresAreRefusedNotWritten()
+    {
+        var result = new Serving.RecommendationResult([new Serving.RecommendedItem("8", 0.5f, null), new Serving.RecommendedItem("7", float.NegativeInfinity, null)], []);
+        foreach (var format in new[] { Serving.RecommendationWriter.Format.JsonLines, Serving.RecommendationWriter.Format.Csv })
+        {
+            var text = new StringWriter();
+            Assert.Throws<Serving.NonFiniteScoreException>(() => new Serving.RecommendationWriter(text, format).Write("u1", result));
+            Assert.Equal("", text.ToString());
+        }
     }
 }

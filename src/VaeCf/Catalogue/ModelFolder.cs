@@ -38,8 +38,9 @@ public static class ModelFolder
     {
         var manifest = ModelStore.ReadManifest(directory);
         var kind = (catalogue ?? ModelCatalogue.Default).ForManifest(manifest.Model, Path.Combine(directory, ModelStore.ConfigFile));
-        ModelStore.VerifyFiles(directory, manifest);
-        var scorer = kind.Load(directory, manifest, ModelStore.ReadTensors(directory), gemm);
+        // One pass over the weights: read, validated and checked against their checksum together.
+        ModelStore.VerifyFiles(directory, manifest, includeWeights: false);
+        var scorer = kind.Load(directory, manifest, ModelStore.ReadTensors(directory, manifest.Files?.GetValueOrDefault(ModelStore.WeightsFile)), gemm);
         return (scorer, manifest);
     }
 }

@@ -177,7 +177,7 @@ public static class SafeTensors
         }
         string? sha256 = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
         if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            throw new VaeCfException($"{name}: content does not match its recorded SHA-256 (the file was changed or damaged after it was saved).");
+            throw new VaeCfException($"{name}: content does not match its recorded checksum (SHA-256): the file is damaged or comes from another save.");
         if (nonFinite is not null) throw new VaeCfException(nonFinite);
         return new SafeTensorsContent(tensors, new Dictionary<string, string>(header.Metadata), sha256);
     }

@@ -36,6 +36,9 @@ public sealed class RecommendationWriter(TextWriter output, RecommendationWriter
 
     private void WriteCsv(string? user, RecommendationResult result)
     {
+        // Checked before any row is written, so a refused result leaves no partial rows behind.
+        foreach (var item in result.Items)
+            if (!float.IsFinite(item.Score)) throw new NonFiniteScoreException(item.Id, item.Score);
         if (!_headerWritten) { output.WriteLine("user,rank,item,score,title"); _headerWritten = true; }
         for (int i = 0; i < result.Items.Count; i++)
         {
