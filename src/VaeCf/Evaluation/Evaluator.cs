@@ -76,21 +76,25 @@ public sealed class EvaluationResult
 
 /// <summary>
 /// Ranks every item for held-out users (all items, never a sample), removes their fold-in items by
-/// setting those scores to -inf, and averages the metrics over users that have targets.
+/// setting those scores to -inf, and averages the metrics over users that have targets. Buffers live
+/// in <see cref="Workspace"/> and are reused by the next call, so one evaluator is for one caller at
+/// a time.
 /// </summary>
 public sealed class Evaluator
 {
     public int BatchSize { get; }
     public int Threads { get; }
+    public EvaluationWorkspace Workspace { get; }
 
     /// <summary>Users scored at once unless told otherwise: large enough to keep the GEMMs busy, small enough that the score block stays modest.</summary>
     public const int DefaultBatchSize = 1000;
 
-    public Evaluator(int batchSize = DefaultBatchSize, int threads = 0)
+    public Evaluator(int batchSize = DefaultBatchSize, int threads = 0, EvaluationWorkspace? workspace = null)
     {
         if (batchSize <= 0) throw new VaeCfException($"Evaluation batch size must be positive, got {batchSize}.");
         BatchSize = batchSize;
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
+        Workspace = workspace ?? new EvaluationWorkspace();
     }
 
     public EvaluationResult Evaluate(IScorer scorer, CsrMatrix foldIn, CsrMatrix targets, IReadOnlyList<MetricSpec>? metrics = null,
@@ -103,23 +107,25 @@ public sealed class Evaluator
             throw new VaeCfException($"Data has {foldIn.Columns} items but the model scores {scorer.ItemCount}.");
         var started = System.Diagnostics.Stopwatch.StartNew();
         int users = foldIn.Rows, items = scorer.ItemCount;
-        int maxK = Math.Min(metrics.Max(m => m.K), items);
-        var coverage = metrics.Select(m => m.IsPerUser ? null : new ItemCoverage(items, m.K)).ToArray();
-        var perUser = new double[metrics.Count][];
-        for (int m = 0; m < metrics.Count; m++) perUser[m] = new double[users];
+        int maxK = 0;
+        for (int m = 0; m < metrics.Count; m++) maxK = Math.Max(maxK, metrics[m].K);
+        maxK = Math.Min(maxK, items);
+        // Only asked-for coverage costs an allocation: the paper's metrics, evaluated every epoch, allocate nothing here.
+        ItemCoverage?[]? coverage = null;
+        for (int m = 0; m < metrics.Count; m++)
+            if (!metrics[m].IsPerUser) (coverage ??= new ItemCoverage?[metrics.Count])[m] = new ItemCoverage(items, metrics[m].K);
+        var perUser = Workspace.PerUser(metrics.Count, users);
         int batch = Math.Min(BatchSize, Math.Max(users, 1));
-        var scores = new float[(long)batch * items];
-        var rankings = new int[Threads][];
-        for (int t = 0; t < Threads; t++) rankings[t] = new int[Math.Min(maxK, items)];
+        var rankings = Workspace.Rankings(Threads, Math.Min(maxK, items));
 
         for (int start = 0; start < users; start += batch)
         {
             int count = Math.Min(batch, users - start);
-            scorer.Score(foldIn, start, count, scores.AsSpan(0, count * items));
+            float[] scores = Workspace.Score(scorer, foldIn, start, count);
             int workers = Math.Min(Threads, count);
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = Threads }, w =>
             {
-                var ranked = rankings[w];
+                var ranked = rankings[w].AsSpan(0, Math.Min(maxK, items));
                 for (int i = count * w / workers; i < count * (w + 1) / workers; i++)
                 {
                     int user = start + i;
@@ -127,10 +133,10 @@ public sealed class Evaluator
                     foreach (int seen in foldIn.RowIndices(user)) row[seen] = float.NegativeInfinity;
                     var userTargets = targets.RowIndices(user);
                     int n = TopK.Select(row, maxK, ranked);
-                    var top = ranked.AsSpan(0, n);
+                    var top = ranked[..n];
                     for (int m = 0; m < metrics.Count; m++)
                         perUser[m][user] = RankingMetrics.PerUser(metrics[m], top, userTargets);
-                    if (!userTargets.IsEmpty) foreach (var c in coverage) c?.Mark(top);
+                    if (coverage is not null && !userTargets.IsEmpty) foreach (var c in coverage) c?.Mark(top);
                 }
             });
             progress?.Report((start + count, users));
@@ -141,7 +147,7 @@ public sealed class Evaluator
         var results = new Dictionary<MetricSpec, MetricValue>();
         // Coverage is one number for the catalogue, not a mean over users: it has no standard error.
         for (int m = 0; m < metrics.Count; m++)
-            results[metrics[m]] = coverage[m] is { } c ? new MetricValue(evaluated == 0 ? double.NaN : c.Share, double.NaN) : Summarize(perUser[m], targets);
+            results[metrics[m]] = coverage?[m] is { } c ? new MetricValue(evaluated == 0 ? double.NaN : c.Share, double.NaN) : Summarize(perUser[m].AsSpan(0, users), targets);
         return new EvaluationResult
         {
             Metrics = results,
@@ -151,7 +157,7 @@ public sealed class Evaluator
         };
     }
 
-    private static MetricValue Summarize(double[] values, CsrMatrix targets)
+    private static MetricValue Summarize(ReadOnlySpan<double> values, CsrMatrix targets)
     {
         double sum = 0, squares = 0;
         int n = 0;

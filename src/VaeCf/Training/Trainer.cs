@@ -71,8 +71,8 @@ public sealed class Trainer
         float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize, o.Optimizer);
         var optimizer = new AdamOptimizer(network.Parameters, o.Optimizer, o.LearningRate, decay, network.Gemm.Threads);
         var workspace = network.CreateWorkspace(batch, network.Gemm);
-        NetworkWorkspace? lossWorkspace = null;
-        var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads);
+        // One evaluation workspace for the run: validation scores, then the validation loss, in the same buffers every epoch.
+        var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads, new EvaluationWorkspace(network.Gemm));
         var rng = new Random(o.Seed);
         var order = Enumerable.Range(0, users).ToArray();
         var best = (float[])network.Parameters.Values.Clone();
@@ -129,7 +129,7 @@ public sealed class Trainer
             {
                 _observer.OnEvaluationStart(epoch);
                 validation = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
-                lossWorkspace ??= network.CreateWorkspace(Math.Min(o.EvaluationBatchSize, data.Validation.UserCount), network.Gemm);
+                var lossWorkspace = evaluator.Workspace.NetworkWorkspace(network, Math.Min(o.EvaluationBatchSize, data.Validation.UserCount));
                 valLoss = ValidationLoss(network, lossWorkspace, data.Validation.FoldIn, epochBeta);
                 double ndcg = validation.Get(MetricKind.Ndcg, 100).Mean;
                 if (ndcg > bestNdcg || bestValidation is null)
