@@ -74,4 +74,44 @@ public class TrainingMemoryTests(ITestOutputHelper output)
         // of the data.
         Assert.InRange(window.Bytes, 0, 512 * 1024);
     }
+
+    [Theory]
+    [InlineData(ModelKind.MultVae, 0f)]
+    [InlineData(ModelKind.MultDae, 0f)]
+    [InlineData(ModelKind.MultDae, 0.3f)]
+    public void WorkspaceSizeIsKnownBeforeMakingOne(ModelKind kind, float hiddenDropout)
+    {
+        var network = new AutoencoderNetwork(new ModelConfig { Kind = kind, PDims = [16, 64], ItemCount = 700, HiddenDropout = hiddenDropout }, new Numerics.GemmEngine(1));
+        foreach (int rows in new[] { 1, 37, 500 })
+            Assert.Equal(NetworkWorkspace.BytesFor(network, rows), network.CreateWorkspace(rows).Bytes);
+        // The logits dominate: rows x items floats.
+        Assert.True(NetworkWorkspace.BytesFor(network, 500) > 4L * 500 * 700);
+    }
+
+    [Fact]
+    public void EvaluationWorkspaceKeepsOneNetworkWorkspaceAcrossCalls()
+    {
+        var data = Split(trainUsers: 50, heldOutUsers: 120);
+        var network = new AutoencoderNetwork(new ModelConfig { Kind = ModelKind.MultVae, PDims = [8, 32], ItemCount = Items }, new Numerics.GemmEngine(1));
+        network.Initialize(4);
+        var evaluator = new Evaluator(50, 1);
+        var first = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
+        var workspace = evaluator.Workspace.NetworkWorkspace(network, 50);
+        long bytes = evaluator.Workspace.Bytes;
+        var second = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
+        Assert.Same(workspace, evaluator.Workspace.NetworkWorkspace(network, 50));
+        Assert.Equal(bytes, evaluator.Workspace.Bytes);
+        Assert.Equal(first.Get(MetricKind.Ndcg, 100), second.Get(MetricKind.Ndcg, 100));
+        // Scores ranked in the workspace's logits give what scoring through IScorer into a separate buffer gives.
+        var viaScorer = new Evaluator(50, 1).Evaluate(new ScorerView(network), data.Validation.FoldIn, data.Validation.Targets);
+        Assert.Equal(viaScorer.Get(MetricKind.Ndcg, 100), first.Get(MetricKind.Ndcg, 100));
+        Assert.Equal(viaScorer.Get(MetricKind.Recall, 20), first.Get(MetricKind.Recall, 20));
+    }
+
+    /// <summary>The network seen only as an <see cref="IScorer"/>, so the evaluator takes its generic path.</summary>
+    private sealed class ScorerView(AutoencoderNetwork network) : IScorer
+    {
+        public int ItemCount => network.ItemCount;
+        public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> scores) => network.Score(histories, rowStart, rowCount, scores);
+    }
 }

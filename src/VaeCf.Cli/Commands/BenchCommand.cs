@@ -52,8 +52,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public int EvalUsers { get; init; } = 10_000;
 
         [CommandOption("--eval-batch <N>")]
-        [DefaultValue(2000)]
-        public int EvalBatch { get; init; } = 2000;
+        [Description("Users scored at once (default 2000; with --training-memory the trainer's 1000).")]
+        public int? EvalBatch { get; init; }
 
         [CommandOption("--peak-size <N>")]
         [Description("Side of the square product that measures the GEMM peak.")]
@@ -75,6 +75,20 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--scale-threads <LIST>")]
         [DefaultValue("1,2")]
         public string ScaleThreads { get; init; } = "1,2";
+
+        [CommandOption("--training-memory")]
+        [Description("Run the real trainer (validation every epoch on --eval-users) for --epochs epochs and report peak RSS per epoch beside what each buffer group takes.")]
+        public bool TrainingMemory { get; init; }
+
+        [CommandOption("--epochs <N>")]
+        [Description("Epochs of the --training-memory run.")]
+        [DefaultValue(3)]
+        public int Epochs { get; init; } = 3;
+
+        [CommandOption("--clicks-per-user <X>")]
+        [Description("Mean clicks per generated user (ML-20M: 86; Gowalla: 34).")]
+        [DefaultValue(86.0)]
+        public double ClicksPerUser { get; init; } = 86;
 
         [CommandOption("--json")]
         [Description("Print one JSON object instead of tables.")]
@@ -98,9 +112,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             WarmupBatches = Warmup,
             Models = ModelKinds(),
             EvalUsers = EvalUsers,
-            EvalBatchSize = EvalBatch,
+            EvalBatchSize = EvalBatch ?? (TrainingMemory ? new Training.TrainingOptions().EvaluationBatchSize : 2000),
             PeakSize = PeakSize,
             UseOneDnn = !NoOneDnn,
+            MeanClicksPerUser = ClicksPerUser,
         };
 
         public static int[] ParseList(string text, string flag)
@@ -131,6 +146,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         var options = settings.ToOptions();
         Action<string> log = settings.Json ? _ => { } : line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
+        if (settings.TrainingMemory) return TrainingMemoryOutput.Print(TrainingMemoryBenchmark.Run(options, settings.Epochs, log), settings.Json);
         if (settings.Scaling)
         {
             var points = TrainingBenchmark.Scaling(options, Settings.ParseList(settings.ScaleItems, "--scale-items"),

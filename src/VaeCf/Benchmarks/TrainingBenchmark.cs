@@ -317,7 +317,7 @@ public static class TrainingBenchmark
     }
 
     /// <summary>Held-out users as the protocol splits them: a seeded 20% of each history is the target set, the rest the fold-in.</summary>
-    private static (CsrMatrix FoldIn, CsrMatrix Targets) HeldOut(CsrMatrix users, int seed)
+    internal static (CsrMatrix FoldIn, CsrMatrix Targets) HeldOut(CsrMatrix users, int seed)
     {
         var rng = new Random(seed);
         var foldIn = new List<int[]>(users.Rows);

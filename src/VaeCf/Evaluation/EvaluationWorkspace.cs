@@ -44,6 +44,18 @@ public sealed class EvaluationWorkspace
         return _networkWorkspace;
     }
 
+    /// <summary>Bytes of every buffer held now (network workspace, score buffer, rankings, per-user values).</summary>
+    public long Bytes
+    {
+        get
+        {
+            long bytes = (_networkWorkspace?.Bytes ?? 0) + 4 * _scores.LongLength;
+            foreach (var r in _rankings) bytes += 4L * r.Length;
+            foreach (var p in _perUser) bytes += 8L * p.Length;
+            return bytes;
+        }
+    }
+
     /// <summary>
     /// Scores rows [start, start + count) of <paramref name="histories"/>; the scores are the first
     /// count x ItemCount entries of the returned buffer, which stays the workspace's.

@@ -78,6 +78,39 @@ public sealed class NetworkWorkspace
         _rowRange = new int[maxRows];
     }
 
+    /// <summary>Bytes of every buffer this workspace holds now (the sparse-input buffers grow with the largest batch seen; the GEMM engine's packing is not counted).</summary>
+    public long Bytes
+    {
+        get
+        {
+            long floats = OutputLayerInput.LongLength + Code.Length + Noise.Length + CodeGradient.Length + GradientA.Length + GradientB.Length
+                + InputValues.Length + _targetValues.Length;
+            foreach (var a in Activations) floats += a.LongLength;
+            foreach (var d in Dropped) floats += d?.LongLength ?? 0;
+            foreach (var m in DropMasks) floats += m?.LongLength ?? 0;
+            long ints = InputPointers.Length + InputColumns.Length + TargetPointers.Length + TargetColumns.Length + _rowRange.Length
+                + TouchedInputRows.Capacity;
+            return 4 * (floats + ints) + 8L * RowLosses.Length + _touched.Length;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Bytes"/> of a new workspace for <paramref name="maxRows"/> rows, without making one
+    /// (what a memory plan or report needs before or beside training).
+    /// </summary>
+    public static long BytesFor(AutoencoderNetwork network, int maxRows)
+    {
+        var shapes = network.Shapes;
+        long floats = 0;
+        for (int l = 0; l < shapes.Count; l++)
+            floats += (long)maxRows * shapes[l].Outputs * (network.UsesHiddenDropout(l) ? 3 : 1);
+        int latent = network.Config.LatentSize;
+        int widest = shapes.Skip(1).Select(s => s.Inputs).DefaultIfEmpty(1).Max();
+        floats += (long)maxRows * (4 * latent + 2 * widest + shapes[^1].Inputs + 1) + 2 * 1024;
+        long ints = 2L * (maxRows + 1) + 2 * 1024 + maxRows;
+        return 4 * (floats + ints) + 8L * maxRows + network.ItemCount;
+    }
+
     /// <summary>The row indices [start, start + count) as a span, without allocating.</summary>
     public ReadOnlySpan<int> RowRange(int start, int count)
     {
