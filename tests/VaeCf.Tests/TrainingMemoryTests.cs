@@ -56,10 +56,11 @@ public class TrainingMemoryTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(ModelKind.MultVae, 2)]
-    [InlineData(ModelKind.MultDae, 2)]
-    [InlineData(ModelKind.MultVae, 1)]
-    public void EpochsAfterTheFirstAllocateAlmostNothing(ModelKind kind, int threads)
+    [InlineData(ModelKind.MultVae, 1, 128)]
+    [InlineData(ModelKind.MultDae, 1, 128)]
+    [InlineData(ModelKind.MultVae, 2, 2048)]
+    [InlineData(ModelKind.MultDae, 2, 2048)]
+    public void EpochsAfterTheFirstAllocateAlmostNothing(ModelKind kind, int threads, int boundKiB)
     {
         var data = Split(trainUsers: 400, heldOutUsers: 300);
         var window = new AllocationWindow(3, 5);
@@ -68,11 +69,11 @@ public class TrainingMemoryTests(ITestOutputHelper output)
         Assert.Equal(6, result.History.Count);
         output.WriteLine($"{kind}, {threads} thread(s): {window.Bytes} bytes in epochs 3-5");
         // One validation score matrix here is 300 x 3000 floats = 3.6 MB, so a fresh one per
-        // evaluation would be 10.8 MB in these three epochs. What is left (about 200 KB with two
-        // threads, 70 KB with one) is Parallel.For's bookkeeping and the closures of each batch's
-        // parallel loops, and one history record and result per epoch: the same whatever the size
-        // of the data.
-        Assert.InRange(window.Bytes, 0, 512 * 1024);
+        // evaluation would be 10.8 MB in these three epochs. What is left is the same whatever the
+        // size of the data: the closures of each batch's parallel loops and one history record and
+        // result per epoch (about 50 KB on one thread), and with two threads Parallel.For's own
+        // bookkeeping, 0.2-0.5 MB here depending on how busy the machine keeps the thread pool.
+        Assert.InRange(window.Bytes, 0, boundKiB * 1024L);
     }
 
     [Theory]
