@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using VaeCf.Data;
+using VaeCf.Evaluation;
+using VaeCf.Numerics;
+using VaeCf.Split;
+using VaeCf.Training;
+
+namespace VaeCf.Model.RecVae;
+
+public sealed class RecVaeTrainingResult
+{
+    public required RecVaeNetwork Network { get; init; }
+    /// <summary>Per epoch: Beta is the mean KL weight over training users, TrainLoss the last encoder pass's mean negative ELBO; no validation loss (NaN).</summary>
+    public required IReadOnlyList<EpochRecord> History { get; init; }
+    /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
+    public int BestEpoch { get; init; }
+    public EvaluationResult? BestValidation { get; init; }
+    public EvaluationResult? Test { get; init; }
+    public double TrainingSeconds { get; init; }
+    public bool Cancelled { get; init; }
+    /// <summary>The loss stopped being a number; <see cref="Network"/> holds the best parameters from before.</summary>
+    public bool Diverged { get; init; }
+    public string? StopReason { get; init; }
+}
+
+/// <summary>
+/// RecVAE's alternating training (the authors' run loop): each epoch makes
+/// <see cref="RecVaeTrainingOptions.EncoderPasses"/> shuffled passes updating only the encoder
+/// (input dropout, composite prior, user-specific KL weight), copies the encoder into the prior's
+/// frozen encoder, then <see cref="RecVaeTrainingOptions.DecoderPasses"/> passes updating only the
+/// decoder without input dropout (the KL has no decoder gradient, so it is not computed there).
+/// Encoder and decoder have separate Adam states. After each epoch, validation NDCG@100 picks the
+/// best parameters, which are finally evaluated on the test users.
+/// </summary>
+public sealed class RecVaeTrainer
+{
+    private readonly RecVaeTrainingOptions _options;
+    private readonly ITrainingObserver _observer;
+
+    public RecVaeTrainer(RecVaeTrainingOptions options, ITrainingObserver? observer = null)
+    {
+        options.Validate();
+        _options = options;
+        _observer = observer ?? new NullObserver();
+    }
+
+    private sealed class NullObserver : ITrainingObserver;
+
+    public RecVaeTrainingResult Train(SplitDataset data, RecVaeConfig config, CancellationToken cancellation = default)
+    {
+        if (config.ItemCount != data.ItemCount) config = config with { ItemCount = data.ItemCount };
+        config.Validate();
+        if (data.Train.Rows == 0) throw new VaeCfException("The training split has no users.");
+        var network = new RecVaeNetwork(config, new GemmEngine(_options.Threads));
+        network.Initialize(Trainer.InitializationSeed(_options.Seed));
+        return Train(network, data, cancellation);
+    }
+
+    /// <summary>Trains an initialized network in place. The prior's frozen encoder starts as a copy of the initial encoder.</summary>
+    public RecVaeTrainingResult Train(RecVaeNetwork network, SplitDataset data, CancellationToken cancellation = default)
+    {
+        var o = _options;
+        var train = data.Train;
+        int users = train.Rows;
+        int batchesPerPass = (users + o.BatchSize - 1) / o.BatchSize;
+        int batchesPerEpoch = batchesPerPass * (o.EncoderPasses + o.DecoderPasses);
+        int threads = network.Gemm.Threads;
+        var encoderAdam = new AdamOptimizer(network.Encoder.Parameters, OptimizerKind.Adam, o.LearningRate, 0f, threads);
+        var decoderAdam = new AdamOptimizer(network.DecoderParameters, OptimizerKind.Adam, o.LearningRate, 0f, threads);
+        var prior = new RecVaeEncoder(network.Config);
+        prior.CopyFrom(network.Encoder);
+        var workspace = network.CreateWorkspace(Math.Min(o.BatchSize, users), training: true, network.Gemm);
+        var evaluator = new Evaluator(o.EvaluationBatchSize, threads);
+        var rng = new Random(o.Seed);
+        var order = Enumerable.Range(0, users).ToArray();
+        var bestEncoder = (float[])network.Encoder.Parameters.Values.Clone();
+        var bestDecoder = (float[])network.DecoderParameters.Values.Clone();
+        float meanKlWeight = o.Beta ?? (float)(o.Gamma * Enumerable.Range(0, users).Average(u => (double)RecVaeNetwork.HistoryMass(train, u)));
+        var history = new List<EpochRecord>();
+        double bestNdcg = double.NegativeInfinity;
+        int bestEpoch = 0;
+        EvaluationResult? bestValidation = null;
+        bool cancelled = false, diverged = false;
+        string? stopReason = null;
+        bool hasValidation = Enumerable.Range(0, data.Validation.UserCount).Any(u => data.Validation.Targets.RowLength(u) > 0);
+        var clock = Stopwatch.StartNew();
+
+        for (int epoch = 1; epoch <= o.Epochs && !cancelled && !diverged; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            _observer.OnEpochStart(epoch, batchesPerEpoch);
+            int batchNumber = 0;
+            double passLoss = 0;
+            for (int pass = 0; pass < o.EncoderPasses + o.DecoderPasses && !cancelled && !diverged; pass++)
+            {
+                bool encoderPass = pass < o.EncoderPasses;
+                if (pass == o.EncoderPasses) prior.CopyFrom(network.Encoder);
+                rng.Shuffle(order);
+                double lossSum = 0;
+                for (int b = 0; b < batchesPerPass; b++)
+                {
+                    if (cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
+                    int start = b * o.BatchSize, count = Math.Min(o.BatchSize, users - start);
+                    var rows = order.AsSpan(start, count);
+                    double loss;
+                    if (encoderPass)
+                    {
+                        network.ForwardTraining(workspace, train, rows, network.Config.InputDropout, rng);
+                        loss = network.NegativeLogLikelihood(workspace, train, rows);
+                        loss += network.PriorKl(workspace, prior, train, rows, o.Gamma, o.Beta);
+                        network.BackwardEncoder(workspace);
+                        encoderAdam.Step(network.Encoder.Gradients);
+                    }
+                    else
+                    {
+                        network.ForwardTraining(workspace, train, rows, 0f, rng);
+                        loss = network.NegativeLogLikelihood(workspace, train, rows);
+                        network.BackwardDecoder(workspace);
+                        decoderAdam.Step(network.DecoderGradients);
+                    }
+                    if (!double.IsFinite(loss))
+                    {
+                        diverged = true;
+                        stopReason = $"the training loss became {loss} at epoch {epoch}, pass {pass + 1}, batch {b + 1}; the best model from before is kept. Lower the learning rate (now {o.LearningRate}) or check the data.";
+                        break;
+                    }
+                    lossSum += loss * count;
+                    _observer.OnBatch(epoch, ++batchNumber, batchesPerEpoch, loss);
+                }
+                if (encoderPass) passLoss = lossSum / users;
+            }
+            if (diverged || (cancelled && batchNumber == 0)) break;
+
+            EvaluationResult? validation = null;
+            bool isBest = false;
+            if (hasValidation)
+            {
+                _observer.OnEvaluationStart(epoch);
+                validation = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
+                double ndcg = validation.Get(MetricKind.Ndcg, 100).Mean;
+                if (ndcg > bestNdcg || bestValidation is null) { bestNdcg = ndcg; bestValidation = validation; isBest = true; }
+            }
+            else isBest = true; // Without validation users the last epoch is the one kept.
+            if (isBest)
+            {
+                bestEpoch = epoch;
+                network.Encoder.Parameters.Values.CopyTo(bestEncoder, 0);
+                network.DecoderParameters.Values.CopyTo(bestDecoder, 0);
+            }
+            var record = new EpochRecord(epoch, meanKlWeight, passLoss, double.NaN,
+                validation?.Get(MetricKind.Ndcg, 100).Mean ?? double.NaN,
+                validation?.Get(MetricKind.Recall, 20).Mean ?? double.NaN,
+                validation?.Get(MetricKind.Recall, 50).Mean ?? double.NaN,
+                o.LearningRate, epochClock.Elapsed.TotalSeconds, isBest);
+            history.Add(record);
+            _observer.OnEpochEnd(record);
+        }
+
+        double trainingSeconds = clock.Elapsed.TotalSeconds;
+        bestEncoder.CopyTo(network.Encoder.Parameters.Values, 0);
+        bestDecoder.CopyTo(network.DecoderParameters.Values, 0);
+        EvaluationResult? test = data.Test.UserCount > 0 ? evaluator.Evaluate(network, data.Test.FoldIn, data.Test.Targets) : null;
+        return new RecVaeTrainingResult
+        {
+            Network = network,
+            History = history,
+            BestEpoch = bestEpoch,
+            BestValidation = bestValidation,
+            Test = test,
+            TrainingSeconds = trainingSeconds,
+            Cancelled = cancelled,
+            Diverged = diverged,
+            StopReason = stopReason,
+        };
+    }
+}
