@@ -136,6 +136,41 @@ public class RecVaeTrainingTests
     }
 
     [Fact]
+    public void TrainingStepsAllocateNoBuffers()
+    {
+        // One thread, so every loop runs on this thread and its allocations are counted here. The
+        // workspace holds every buffer; what a step may still allocate is a few small closures.
+        var data = GroupedSplit();
+        var net = new RecVaeNetwork(SmallConfig with { ItemCount = 60 }, new VaeCf.Numerics.GemmEngine(1));
+        net.Initialize(1);
+        var prior = new RecVaeEncoder(net.Config);
+        prior.CopyFrom(net.Encoder);
+        var ws = net.CreateWorkspace(100, training: true, net.Gemm);
+        var encoderAdam = new VaeCf.Training.AdamOptimizer(net.Encoder.Parameters, VaeCf.Training.OptimizerKind.Adam, 1e-3f, 0f, 1);
+        var decoderAdam = new VaeCf.Training.AdamOptimizer(net.DecoderParameters, VaeCf.Training.OptimizerKind.Adam, 1e-3f, 0f, 1);
+        var rng = new Random(1);
+        var rows = Enumerable.Range(0, 100).ToArray();
+        void Steps()
+        {
+            net.ForwardTraining(ws, data.Train, rows, 0.5f, rng);
+            net.NegativeLogLikelihood(ws, data.Train, rows);
+            net.PriorKl(ws, prior, data.Train, rows, 0.005f, null);
+            net.BackwardEncoder(ws);
+            encoderAdam.Step(net.Encoder.Gradients);
+            net.ForwardTraining(ws, data.Train, rows, 0f, rng);
+            net.NegativeLogLikelihood(ws, data.Train, rows);
+            net.BackwardDecoder(ws);
+            decoderAdam.Step(net.DecoderGradients);
+        }
+        Steps();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Steps();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The smallest buffer of this workspace (one layer's 100 x 32 activations) is 12.8 KB.
+        Assert.True(allocated < 8_000, $"a training step allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void OptionsAndConfigRejectImpossibleValues()
     {
         Assert.Throws<VaeCfException>(() => new RecVaeTrainingOptions { EncoderPasses = 0 }.Validate());
