@@ -136,6 +136,30 @@ public class RecVaeNetworkTests
     }
 
     [Fact]
+    public void SamplingNoiseIsStandardNormalAndScoringUsesTheMean()
+    {
+        // RecBole once drew this noise with std 0.01; a gradient check cannot see that, moments can.
+        var config = new RecVaeConfig { ItemCount = 5, HiddenSize = 6, LatentSize = 50, EncoderLayers = 2 };
+        var net = new RecVaeNetwork(config, new GemmEngine(1));
+        net.Initialize(1);
+        var x = CsrMatrix.FromRows(5, Enumerable.Range(0, 200).Select(u => new[] { u % 5 }).ToArray());
+        var ws = net.CreateWorkspace(200, training: true);
+        var rows = Enumerable.Range(0, 200).ToArray();
+        net.ForwardTraining(ws, x, rows, 0f, new Random(3));
+        var noise = ws.Noise.AsSpan(0, 200 * 50).ToArray();
+        double mean = noise.Average(v => (double)v);
+        double variance = noise.Average(v => (v - mean) * (v - mean));
+        Assert.InRange(mean, -0.03, 0.03);
+        Assert.InRange(variance, 0.95, 1.05);
+        // Scoring is deterministic (z = mu, no dropout) and equals the training decoder fed mu.
+        var a = new float[200 * 5]; var b = new float[200 * 5];
+        net.Score(x, 0, 200, a);
+        net.Score(x, 0, 200, b);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, ws.Logits.AsSpan(0, 200 * 5).ToArray());
+    }
+
+    [Fact]
     public void InputWeightGradientStaysZeroOutsideTouchedItems()
     {
         var net = SmallNetwork(6, seed: 1, layers: 2);
