@@ -19,7 +19,7 @@ public abstract class TrainingSettings : DataSettings
     public string Data { get; init; } = "data/ml-latest-small";
 
     [CommandOption("-m|--model <KIND>")]
-    [Description("vae (Mult-VAE) or dae (Mult-DAE); train also fits ease and popularity.")]
+    [Description("vae (Mult-VAE), dae (Mult-DAE) or recvae (RecVAE: --p-dims LATENT,HIDDEN, KL weight 0.005 x |history| unless --anneal constant); train also fits ease and popularity.")]
     [DefaultValue("vae")]
     public string Model { get; init; } = "vae";
 

@@ -12,9 +12,10 @@ public sealed class ModelCatalogue
     public static readonly ModelDefinition MultDae = new AutoencoderModel(Model.ModelKind.MultDae);
     public static readonly ModelDefinition Ease = new EaseModel();
     public static readonly ModelDefinition Popularity = new PopularityModel();
+    public static readonly ModelDefinition RecVae = new Model.RecVae.RecVaeModel();
 
     /// <summary>Every kind VaeCf ships, in the order help texts list them. Register a new kind here.</summary>
-    public static readonly ModelCatalogue Default = new([MultVae, MultDae, Ease, Popularity]);
+    public static readonly ModelCatalogue Default = new([MultVae, MultDae, Ease, Popularity, RecVae]);
 
     public IReadOnlyList<ModelDefinition> Kinds { get; }
 

@@ -195,14 +195,17 @@ public sealed class ExperimentGrid
                 throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
         }
         catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-        return Describe(stage, dataset, model, draft.Training);
+        return Describe(stage, dataset, model, draft.Training, draft.Kind);
     }
 
-    /// <summary>Names a network run: the same configuration always gets the same id, whichever grid or command produced it.</summary>
-    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training)
+    /// <summary>
+    /// Names a network run: the same configuration always gets the same id, whichever grid or command
+    /// produced it. <paramref name="kind"/> defaults to the Mult-VAE or Mult-DAE that <paramref name="model"/> names.
+    /// </summary>
+    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training, ModelDefinition? kind = null)
     {
         model = model with { ItemCount = 0 };
-        var kind = model.Kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae;
+        kind ??= model.Kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae;
         string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 });
         string full = withoutSeed + $";seed={training.Seed}";
         string slug = $"{stage}-{kind.ShortName}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";

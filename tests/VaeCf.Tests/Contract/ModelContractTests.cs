@@ -152,7 +152,7 @@ public class ModelContractTests
     public void AnUnknownKindIsRefusedWithTheValidNamesAndTheNearMiss()
     {
         var e = Assert.Throws<VaeCfException>(() => ModelCatalogue.Default.Parse("eas", "--model"));
-        Assert.Equal("--model must be vae, dae, ease or popularity, got 'eas' (did you mean 'ease'?).", e.Message);
+        Assert.Equal("--model must be vae, dae, ease, popularity or recvae, got 'eas' (did you mean 'ease'?).", e.Message);
         Assert.Same(ModelCatalogue.Popularity, ModelCatalogue.Default.Parse("pop", "--model"));
         Assert.Same(ModelCatalogue.MultVae, ModelCatalogue.Default.Parse(" Mult-VAE ", "--model"));
         Assert.Contains("(EASE is not accepted here)", Assert.Throws<VaeCfException>(() => ModelCatalogue.Default.Parse("ease", "--model", k => k.IsTrained)).Message);

@@ -48,11 +48,15 @@ public static class RecVaeStore
     {
         if (manifest.Items.Length != network.ItemCount)
             throw new ArgumentException($"Manifest lists {manifest.Items.Length} items but the network has {network.ItemCount}.");
-        var tensors = network.Tensors.Select(t => new NamedTensor(t.Slot.Name, t.Slot.Shape, t.Set.View(t.Slot).ToArray())).ToList();
+        var tensors = Tensors(network);
         var hyper = new Dictionary<string, double>(manifest.Hyperparameters ?? []);
         foreach (var (key, value) in Hyperparameters(network.Config, training)) hyper[key] = value;
         ModelStore.Save(directory, manifest with { Model = ModelName, Architecture = null, Hyperparameters = hyper }, tensors);
     }
+
+    /// <summary>Every parameter as a named tensor, encoder first.</summary>
+    public static IReadOnlyList<NamedTensor> Tensors(RecVaeNetwork network) =>
+        network.Tensors.Select(t => new NamedTensor(t.Slot.Name, t.Slot.Shape, t.Set.View(t.Slot).ToArray())).ToList();
 
     public static (RecVaeNetwork Network, ModelManifest Manifest) Load(string directory, GemmEngine? gemm = null)
     {
@@ -73,7 +77,7 @@ public static class RecVaeStore
         return (network, manifest);
     }
 
-    private static RecVaeConfig ReadConfig(ModelManifest manifest, string configPath)
+    internal static RecVaeConfig ReadConfig(ModelManifest manifest, string configPath)
     {
         var h = manifest.Hyperparameters ?? throw new VaeCfException($"{configPath}: 'hyperparameters' is missing.");
         double Get(string key) => h.TryGetValue(key, out double v) ? v
