@@ -46,6 +46,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         var console = AnsiConsole.Console;
         string output = settings.Output ?? Path.Combine("runs", $"{settings.ModelName}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        OutputPaths.EnsureNotAnInput(output, settings.Data, settings.Titles);
         // Before the fit, not after: a run of hours must not end in "cannot write".
         ModelStore.CheckWritable(output, settings.Overwrite);
 

@@ -58,6 +58,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         var console = AnsiConsole.Console;
         string output = settings.Output ?? Path.Combine("runs", $"tune-beta-{DateTime.Now:yyyyMMdd-HHmmss}");
         string annealFolder = Path.Combine(output, "anneal"), retrainFolder = Path.Combine(output, "retrain");
+        OutputPaths.EnsureNotAnInput(output, settings.Data);
         if (!settings.Overwrite && (File.Exists(Path.Combine(annealFolder, ModelStore.ConfigFile)) || File.Exists(Path.Combine(retrainFolder, ModelStore.ConfigFile))))
             throw new VaeCfException($"'{output}' already holds a tune-beta run; pass --overwrite or choose another --output.");
         ModelStore.CheckWritable(annealFolder, settings.Overwrite);
