@@ -101,7 +101,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         var ids = runs.Select(r => r.RunId).ToHashSet();
         WriteTable(console, outcome.Results.Where(r => ids.Contains(r.RunId)).ToList());
         console.MarkupLine($"{outcome.Trained} trained, {outcome.Skipped} skipped (done before), {outcome.Failed} failed; results in [green]{Markup.Escape(Path.Combine(settings.Output, ResultsCsv.FileName))}[/]");
-        if (outcome.Cancelled) return 130;
+        if (outcome.Cancelled) return ExitCodes.Interrupted;
         return outcome.Failed > 0 ? 1 : 0;
     }
 

@@ -74,13 +74,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         else console.MarkupLine($"fitted {kind.ShortName} in {result.Seconds:F1} s");
         Report(console, result.Validation, result.Test, saved);
         if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Scorer, data, titles);
-        if (saved != output) return 2;
+        if (saved != output) return ExitCodes.UserError;
         if (result.Diverged)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(result.StopReason!)}");
-            return 3;
+            return ExitCodes.Diverged;
         }
-        return result.Cancelled ? 130 : 0;
+        return result.Cancelled ? ExitCodes.Interrupted : ExitCodes.Success;
     }
 
     /// <summary>

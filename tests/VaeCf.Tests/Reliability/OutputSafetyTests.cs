@@ -42,11 +42,10 @@ public class OutputSafetyTests
         Assert.Equal(2, CliRunner.Run("train", "--data", split, "--output", split, "--model", "popularity", "--no-example", "--overwrite").Code);
         Assert.Equal(before, Snapshot(split));
 
-        // A folder holding anything at all (not only a model) is replaced only when asked.
+        // A folder holding anything but a model is never replaced.
         string notes = files.Write("notes/keep.txt", "mine");
-        var (code, output) = CliRunner.Run("train", "--data", split, "--output", files.PathOf("notes"), "--model", "popularity", "--no-example");
-        Assert.Equal(2, code);
-        Assert.Contains("--overwrite", output);
+        Assert.Equal(2, CliRunner.Run("train", "--data", split, "--output", files.PathOf("notes"), "--model", "popularity", "--no-example").Code);
+        Assert.Equal(2, CliRunner.Run("train", "--data", split, "--output", files.PathOf("notes"), "--model", "popularity", "--no-example", "--overwrite").Code);
         Assert.Equal("mine", File.ReadAllText(notes));
     }
 
