@@ -38,18 +38,6 @@ public static class OutputPaths
         }
     }
 
-    /// <summary>
-    /// A folder to be written as a whole: not a file, empty or absent unless <paramref name="overwrite"/>,
-    /// and its parent writable (checked by creating and removing a probe file).
-    /// </summary>
-    public static void EnsureFolderWritable(string folder, bool overwrite)
-    {
-        if (File.Exists(folder)) throw new VaeCfException($"Output '{folder}' is a file, not a folder.");
-        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any() && !overwrite)
-            throw new VaeCfException($"Output folder '{folder}' already exists and is not empty; pass --overwrite to replace it.");
-        ProbeParent(folder);
-    }
-
     /// <summary>A file to be written: not a folder, absent unless <paramref name="overwrite"/>, in a writable folder.</summary>
     public static void EnsureFileWritable(string file, bool overwrite)
     {
