@@ -6,25 +6,27 @@ namespace VaeCf.Cli;
 /// <summary>Registers every command; kept apart from Program so tests can run the CLI in-process.</summary>
 public static class CliSetup
 {
-    public static void Configure(IConfigurator config)
+    /// <summary>Runs the CLI; the arguments also let an unknown option be matched against the options of its own command.</summary>
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config => Configure(config, args));
+        return app.Run(args);
+    }
+
+    public static void Configure(IConfigurator config) => Configure(config, []);
+
+    private static void Configure(IConfigurator config, string[] args)
     {
         config.SetApplicationName("vaecf");
         // --version: the package version (and the commit, when the build knows it).
         config.SetApplicationVersion(typeof(CliSetup).Assembly
             .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown");
-        // User errors become one red line and exit code 2; bugs keep their stack trace (exit 1).
-        config.SetExceptionHandler((ex, _) =>
-        {
-            var error = ex is CommandAppException or VaeCfException ? ex : ex.InnerException as VaeCfException;
-            if (error is not null)
-            {
-                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(error.Message)}");
-                return 2;
-            }
-            AnsiConsole.WriteException(ex);
-            return 1;
-        });
+        // A misspelled option is an error, not a silent default (train --epoch 1 would train 200 epochs).
+        config.UseStrictParsing();
+        // User errors become one line and exit code 2; bugs keep their stack trace (exit 1). See ExitCodes.
+        config.SetExceptionHandler((ex, _) => ExitCodes.Report(ex, args));
         // Commands register here, one line each.
         config.AddCommand<Commands.TrainCommand>("train").WithDescription("Train Mult-VAE, Mult-DAE, EASE or popularity and report test metrics.");
         config.AddCommand<Commands.EvaluateCommand>("evaluate").WithDescription("Evaluate a saved model on held-out users (NDCG@k, Recall@k).");

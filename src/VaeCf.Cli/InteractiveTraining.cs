@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using VaeCf.Training;
 
@@ -5,7 +6,7 @@ namespace VaeCf.Cli;
 
 /// <summary>
 /// One training run on the console: a progress bar on a terminal, one line per epoch everywhere,
-/// and Ctrl-C ending the run after the current batch with the best model so far kept.
+/// and Ctrl-C or SIGTERM ending the run after the current batch with the best model so far kept.
 /// </summary>
 public static class InteractiveTraining
 {
@@ -16,6 +17,13 @@ public static class InteractiveTraining
         using var interrupt = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupt.Cancel(); console.MarkupLine("[yellow]stopping after this batch; the best model so far will be saved[/]"); };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (timeout, docker stop, systemd) is a request to stop, like Ctrl+C: keep the best model so far.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            interrupt.Cancel();
+            console.MarkupLine("[yellow]SIGTERM: stopping after this batch; the best model so far will be saved[/]");
+        });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(interrupt.Token, cancellationToken);
         try
         {

@@ -75,8 +75,12 @@ public abstract class DataSettings : CommandSettings
     public string? Separator { get; init; }
 
     [CommandOption("--item-user-order")]
-    [Description("Amazon ratings-only CSV in the 2018 order item,user,rating,ts (default: 2014 order user,item,rating,ts).")]
+    [Description("Amazon ratings-only CSV in the 2018 order item,user,rating,ts (default: told from the IDs).")]
     public bool ItemUserOrder { get; init; }
+
+    [CommandOption("--user-item-order")]
+    [Description("Amazon ratings-only CSV in the 2014 order user,item,rating,ts (default: told from the IDs).")]
+    public bool UserItemOrder { get; init; }
 
     /// <summary>Checks the data flags; commands call it from their own Validate.</summary>
     protected ValidationResult ValidateData()
@@ -85,6 +89,7 @@ public abstract class DataSettings : CommandSettings
         if (MinItemCount < 0) return ValidationResult.Error("--min-item-count must be 0 or more.");
         if (HeldOutUsers is not null && ValidationUsers is not null && TestUsers is not null)
             return ValidationResult.Error("--heldout-users has no effect when both --validation-users and --test-users are given; drop one.");
+        if (ItemUserOrder && UserItemOrder) return ValidationResult.Error("--item-user-order and --user-item-order contradict each other; give one.");
         if (Separator is not null && Separator != "tab" && Separator != "\\t" && Separator.Length != 1)
             return ValidationResult.Error($"--sep must be one character or 'tab', got '{Separator}'.");
         try
@@ -112,7 +117,7 @@ public abstract class DataSettings : CommandSettings
                 TimestampColumn = TimestampColumn is null ? null : ColumnSelector.Parse(TimestampColumn),
                 Separator = Separator switch { null => null, "tab" or "\\t" => '\t', _ => Separator[0] },
                 SkipBadLines = SkipBadLines,
-                ItemUserOrder = ItemUserOrder,
+                ItemUserOrder = ItemUserOrder ? true : UserItemOrder ? false : null,
             },
             Preprocess = new PreprocessOptions
             {

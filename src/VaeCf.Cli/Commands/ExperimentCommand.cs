@@ -33,6 +33,11 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         [Description("Worker threads per run; 0 = all cores (does not change run ids).")]
         public int? Threads { get; init; }
 
+        [CommandOption("--max-runs <N>")]
+        [Description("Refuse a grid that expands to more runs than this (default 10000).")]
+        [DefaultValue(10_000L)]
+        public long MaxRuns { get; init; } = Experiments.ExperimentGrid.DefaultMaxRuns;
+
         [CommandOption("--dry-run")]
         [Description("List the runs and whether each is done, without training.")]
         public bool DryRun { get; init; }
@@ -43,6 +48,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
             if (string.IsNullOrWhiteSpace(Output)) return ValidationResult.Error("--output DIR is required.");
             if (Epochs is <= 0) return ValidationResult.Error("--epochs must be positive.");
             if (Threads is < 0) return ValidationResult.Error("--threads must be 0 or more.");
+            if (MaxRuns < 1) return ValidationResult.Error("--max-runs must be at least 1.");
             try { _ = ParsedSeeds; }
             catch (VaeCfException e) { return ValidationResult.Error(e.Message); }
             return ValidationResult.Success();
@@ -54,7 +60,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
-        var grid = ExperimentGrid.Load(settings.Grid);
+        var grid = ExperimentGrid.Load(settings.Grid, settings.MaxRuns);
         var runs = grid.Expand(new GridOverrides { Seeds = settings.ParsedSeeds, Epochs = settings.Epochs, Threads = settings.Threads });
         var observer = new ProgressObserver(console);
         var runner = new ExperimentRunner(settings.Output, observer);
@@ -95,7 +101,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
         var ids = runs.Select(r => r.RunId).ToHashSet();
         WriteTable(console, outcome.Results.Where(r => ids.Contains(r.RunId)).ToList());
         console.MarkupLine($"{outcome.Trained} trained, {outcome.Skipped} skipped (done before), {outcome.Failed} failed; results in [green]{Markup.Escape(Path.Combine(settings.Output, ResultsCsv.FileName))}[/]");
-        if (outcome.Cancelled) return 130;
+        if (outcome.Cancelled) return ExitCodes.Interrupted;
         return outcome.Failed > 0 ? 1 : 0;
     }
 

@@ -38,6 +38,7 @@ public sealed class PrepareCommand : Command<PrepareCommand.Settings>
         string input = settings.Input!;
         if (Directory.Exists(input) && OriginalLayout.IsLayoutFolder(input))
             throw new VaeCfException($"'{input}' is already a split; give the raw ratings file to prepare.");
+        OutputPaths.EnsureNotAnInput(settings.Output!, input);
         var split = DatasetLoader.Load(input, options, out var summary);
         OriginalLayout.Write(split, settings.Output!, settings.Overwrite);
 

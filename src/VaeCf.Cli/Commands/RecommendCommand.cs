@@ -62,6 +62,10 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
         [Description("Write results here instead of stdout.")]
         public string? Output { get; init; }
 
+        [CommandOption("--overwrite")]
+        [Description("Replace an existing --output file.")]
+        public bool Overwrite { get; init; }
+
         [CommandOption("--output-format <FORMAT>")]
         [Description("Output of --input and --output: jsonl or csv (--format is the input data format, as in every command).")]
         [DefaultValue("jsonl")]
@@ -85,6 +89,11 @@ public sealed class RecommendCommand : Command<RecommendCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Output is not null)
+        {
+            OutputPaths.EnsureNotAnInput(settings.Output, settings.Model, settings.Input, settings.Titles, settings.Data);
+            OutputPaths.EnsureFileWritable(settings.Output, settings.Overwrite);
+        }
         var recommender = Recommender.Load(settings.Model!, settings.Titles);
         var exclude = settings.Exclude is null ? null : SplitIds(settings.Exclude);
         RecommendationRequest Request(IReadOnlyList<string> history) =>

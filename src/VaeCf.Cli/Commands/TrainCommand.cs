@@ -46,6 +46,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         var console = AnsiConsole.Console;
         string output = settings.Output ?? Path.Combine("runs", $"{settings.ModelName}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        OutputPaths.EnsureNotAnInput(output, settings.Data, settings.Titles);
         // Before the fit, not after: a run of hours must not end in "cannot write".
         ModelStore.CheckWritable(output, settings.Overwrite);
 
@@ -73,13 +74,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         else console.MarkupLine($"fitted {kind.ShortName} in {result.Seconds:F1} s");
         Report(console, result.Validation, result.Test, saved);
         if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Scorer, data, titles);
-        if (saved != output) return 2;
+        if (saved != output) return ExitCodes.UserError;
         if (result.Diverged)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(result.StopReason!)}");
-            return 3;
+            return ExitCodes.Diverged;
         }
-        return result.Cancelled ? 130 : 0;
+        return result.Cancelled ? ExitCodes.Interrupted : ExitCodes.Success;
     }
 
     /// <summary>

@@ -58,6 +58,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         var console = AnsiConsole.Console;
         string output = settings.Output ?? Path.Combine("runs", $"tune-beta-{DateTime.Now:yyyyMMdd-HHmmss}");
         string annealFolder = Path.Combine(output, "anneal"), retrainFolder = Path.Combine(output, "retrain");
+        OutputPaths.EnsureNotAnInput(output, settings.Data);
         if (!settings.Overwrite && (File.Exists(Path.Combine(annealFolder, ModelStore.ConfigFile)) || File.Exists(Path.Combine(retrainFolder, ModelStore.ConfigFile))))
             throw new VaeCfException($"'{output}' already holds a tune-beta run; pass --overwrite or choose another --output.");
         ModelStore.CheckWritable(annealFolder, settings.Overwrite);
@@ -73,7 +74,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
             (observer, token) => BetaTuning.Tune(data, config, options, new Stages(console, observer, (stage, result) =>
                 ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, summary.Source)), token),
             cancellationToken);
-        if (tuning.Retrain is null) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return 130; }
+        if (tuning.Retrain is null) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return ExitCodes.Interrupted; }
         var (anneal, retrain, pick) = (tuning.Anneal, tuning.Retrain, tuning.Pick!);
 
         var result = new Summary(OptionNames.Name(options.Anneal), options.TotalAnnealSteps, options.Epochs, pick.Epoch, pick.Beta,
@@ -90,7 +91,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
                 m.TestRecall20.ToString("F4", CultureInfo.InvariantCulture), m.TestRecall50.ToString("F4", CultureInfo.InvariantCulture));
         console.Write(table);
         console.MarkupLine($"runs, figures and {SummaryFile} in [green]{Markup.Escape(Path.GetFullPath(output))}[/]");
-        return retrain.Cancelled ? 130 : 0;
+        return retrain.Cancelled ? ExitCodes.Interrupted : ExitCodes.Success;
     }
 
     /// <summary>Tells the console what each stage does and saves each stage's model as soon as it ends.</summary>

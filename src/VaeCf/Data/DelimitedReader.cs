@@ -5,8 +5,12 @@ namespace VaeCf.Data;
 /// <summary>Column layout of a delimited text file, resolved from format defaults and options.</summary>
 internal sealed record DelimitedLayout(char Separator, bool HasHeader, ColumnSelector User, ColumnSelector Item, ColumnSelector? Rating, ColumnSelector? Timestamp)
 {
+    /// <summary>What to print instead of the generic description, e.g. which column was taken as the user.</summary>
+    public string? Description { get; init; }
+
     public override string ToString()
     {
+        if (Description is not null) return Description;
         string sep = Separator == '\t' ? "tab" : $"'{Separator}'";
         return $"delimited {sep}, {(HasHeader ? "header" : "no header")}, user={User} item={Item} rating={(Rating?.ToString() ?? "none (all 1)")} timestamp={(Timestamp?.ToString() ?? "none")}";
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 
 namespace VaeCf.Data;
 
@@ -108,12 +107,33 @@ public static class InteractionReader
             ColumnSelector.ByName("userId"), ColumnSelector.ByName("movieId"), ColumnSelector.ByName("rating"), ColumnSelector.ByName("timestamp")),
         InputFormat.MovieLens100K => new DelimitedLayout('\t', false,
             ColumnSelector.ByIndex(0), ColumnSelector.ByIndex(1), ColumnSelector.ByIndex(2), ColumnSelector.ByIndex(3)),
-        InputFormat.AmazonCsv => new DelimitedLayout(',', false,
-            ColumnSelector.ByIndex(options.ItemUserOrder ? 1 : 0), ColumnSelector.ByIndex(options.ItemUserOrder ? 0 : 1),
-            ColumnSelector.ByIndex(2), ColumnSelector.ByIndex(3)),
+        InputFormat.AmazonCsv => AmazonCsvLayout(path, options),
         InputFormat.Delimited => GenericLayout(path, options),
         _ => throw new VaeCfException($"Format {format} is not a delimited text format."),
     };
+
+    /// <summary>
+    /// Amazon's ratings-only CSVs come in two orders (2014: user,item; 2018: item,user) with nothing in the
+    /// file to say which. The IDs do: ASINs are ten characters (B0... or an ISBN), reviewer IDs start with
+    /// 'A' and run 12-21 characters. Without a clear answer the reader asks for the flag instead of guessing.
+    /// </summary>
+    private static DelimitedLayout AmazonCsvLayout(string path, ReaderOptions options)
+    {
+        string how = "given";
+        bool itemFirst;
+        if (options.ItemUserOrder is bool given) itemFirst = given;
+        else
+        {
+            itemFirst = AmazonIds.DetectItemFirst(path) ?? throw new VaeCfException(
+                $"Cannot tell from the IDs in '{path}' which column holds users and which items; pass --item-user-order (item,user,rating,ts) or --user-item-order (user,item,rating,ts).");
+            how = "detected from the IDs";
+        }
+        int user = itemFirst ? 1 : 0, item = itemFirst ? 0 : 1;
+        return new DelimitedLayout(',', false, ColumnSelector.ByIndex(user), ColumnSelector.ByIndex(item), ColumnSelector.ByIndex(2), ColumnSelector.ByIndex(3))
+        {
+            Description = $"Amazon ratings CSV: user = column {user}, item = column {item}, rating = column 2, timestamp = column 3 (order {how})",
+        };
+    }
 
     private static DelimitedLayout GenericLayout(string path, ReaderOptions options)
     {
@@ -169,14 +189,17 @@ public static class InteractionReader
     private static bool IsNumber(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    /// <summary>Opens a text file, decompressing gzip (recognized by its magic bytes, whatever the name).</summary>
+    /// <summary>
+    /// Opens a text file, decompressing gzip (recognized by its magic bytes, whatever the name); a gzip
+    /// file that is cut short or damaged fails when its end is read (<see cref="CheckedGzipStream"/>).
+    /// </summary>
     internal static Stream OpenText(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> magic = stackalloc byte[2];
         int n = file.Read(magic);
         file.Position = 0;
-        return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+        return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new CheckedGzipStream(path, file) : file;
     }
 
     internal static string? FirstNonBlankLine(string path)

@@ -45,8 +45,12 @@ public sealed record ReaderOptions
     /// <summary>Count and report malformed lines instead of failing on the first one.</summary>
     public bool SkipBadLines { get; init; }
 
-    /// <summary>Amazon ratings-only CSV in the 2018 order item,user,rating,ts instead of the 2014 order user,item,rating,ts.</summary>
-    public bool ItemUserOrder { get; init; }
+    /// <summary>
+    /// Column order of an Amazon ratings-only CSV: true for the 2018 order item,user,rating,ts, false for
+    /// the 2014 order user,item,rating,ts, null to tell from the IDs (ASINs against reviewer IDs) and
+    /// refuse to guess when they do not say.
+    /// </summary>
+    public bool? ItemUserOrder { get; init; }
 
     /// <summary>How many skipped lines are kept verbatim in <see cref="ReadReport.SkippedExamples"/>.</summary>
     public int MaxBadLineExamples { get; init; } = 5;

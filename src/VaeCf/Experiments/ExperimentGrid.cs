@@ -80,10 +80,17 @@ public sealed class ExperimentGrid
         public TrainingOptions Training = new();
     }
 
-    public static ExperimentGrid Load(string path) => Parse(GridDocument.Read(path), path);
+    /// <summary>Most runs a grid may expand to unless the caller lifts the cap (<c>--max-runs</c>): a typo such as one key too many multiplies the work, and the plan itself takes memory.</summary>
+    public const long DefaultMaxRuns = 10_000;
 
-    public static ExperimentGrid Parse(GridMap root, string sourcePath)
+    /// <summary>The cap on runs this grid was loaded with; <see cref="Expand"/> refuses more.</summary>
+    public long MaxRuns { get; private init; } = DefaultMaxRuns;
+
+    public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns) => Parse(GridDocument.Read(path), path, maxRuns);
+
+    public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns)
     {
+        if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
         CheckKeys(root, TopKeys.Concat(OptionKeys.Keys), sourcePath);
         string name = OptionalText(root, "name", sourcePath) ?? Path.GetFileNameWithoutExtension(sourcePath);
         string? description = OptionalText(root, "description", sourcePath);
@@ -116,7 +123,7 @@ public sealed class ExperimentGrid
         }
         var duplicate = stages.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new VaeCfException($"{sourcePath}: two stages are named '{duplicate.Key}'.");
-        var grid = new ExperimentGrid(sourcePath, name, description, stages);
+        var grid = new ExperimentGrid(sourcePath, name, description, stages) { MaxRuns = maxRuns };
         _ = grid.Expand(); // Values are checked now, with the file's name, rather than hours into a run.
         return grid;
     }
@@ -141,6 +148,10 @@ public sealed class ExperimentGrid
     /// <summary>All runs, in file order: stage, then dataset, then axes with the first key outermost, seed innermost.</summary>
     public IReadOnlyList<RunSpec> Expand(GridOverrides? overrides = null)
     {
+        double count = CountRuns(overrides);
+        if (count > MaxRuns)
+            throw new VaeCfException(string.Create(CultureInfo.InvariantCulture,
+                $"{SourcePath}: the grid expands to {count:N0} runs, more than the cap of {MaxRuns:N0}; pass --max-runs {count:F0} if that many are meant, or trim the lists."));
         var runs = new List<RunSpec>();
         var ids = new HashSet<string>();
         foreach (var stage in Stages)
@@ -172,6 +183,23 @@ public sealed class ExperimentGrid
                     }
         }
         return runs;
+    }
+
+    /// <summary>
+    /// How many runs <see cref="Expand"/> would build at most (before merging combinations that are the same
+    /// run), counted from the list lengths without building any; a double, so 10^10 is a number, not an overflow.
+    /// </summary>
+    public double CountRuns(GridOverrides? overrides = null)
+    {
+        double total = 0;
+        foreach (var stage in Stages)
+        {
+            double runs = stage.Datasets.Count;
+            foreach (var axis in stage.Axes.Where(a => a.Key != "seed")) runs *= axis.Values.Count;
+            runs *= overrides?.Seeds is { Count: > 0 } seeds ? seeds.Count : stage.Axes.FirstOrDefault(a => a.Key == "seed")?.Values.Count ?? 1;
+            total += runs;
+        }
+        return total;
     }
 
     private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)

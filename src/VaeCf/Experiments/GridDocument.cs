@@ -19,6 +19,15 @@ public sealed record GridMap(string Where, IReadOnlyList<KeyValuePair<string, Gr
 /// </summary>
 public static class GridDocument
 {
+    /// <summary>
+    /// Most values one grid file may hold once YAML aliases are expanded. A few hundred bytes of nested
+    /// aliases (each list repeating the previous one ten times) would otherwise expand to billions.
+    /// </summary>
+    public const int MaxValues = 100_000;
+
+    /// <summary>Deepest nesting of lists and mappings a grid file may use (a grid needs three or four levels).</summary>
+    public const int MaxDepth = 32;
+
     public static GridMap Read(string path)
     {
         if (!File.Exists(path)) throw new VaeCfException($"Grid file '{path}' does not exist.");
@@ -61,21 +70,40 @@ public static class GridDocument
         try { stream.Load(new StringReader(text)); }
         catch (YamlException e) { throw new VaeCfException($"{path}:{e.Start.Line}: not valid YAML ({e.Message})."); }
         if (stream.Documents.Count != 1) throw new VaeCfException($"{path}: expected one YAML document, found {stream.Documents.Count}.");
-        return FromYaml(path, stream.Documents[0].RootNode, "");
+        var budget = new ExpansionBudget(path);
+        return FromYaml(path, stream.Documents[0].RootNode, "", budget, 0);
     }
 
-    private static GridNode FromYaml(string path, YamlNode node, string where) => node switch
+    /// <summary>Counts values as they are converted, so an alias bomb stops at <see cref="MaxValues"/> instead of exhausting memory.</summary>
+    private sealed class ExpansionBudget(string path)
     {
+        private int _values;
+
+        public void Take(YamlNode node, int depth)
+        {
+            if (++_values > MaxValues)
+                throw new VaeCfException($"{path}:{node.Start.Line}: the grid expands to more than {MaxValues:N0} values (YAML aliases repeating lists?); write the values out.");
+            if (depth > MaxDepth)
+                throw new VaeCfException($"{path}:{node.Start.Line}: values nest deeper than {MaxDepth} levels; a grid needs only a few.");
+        }
+    }
+
+    private static GridNode FromYaml(string path, YamlNode node, string where, ExpansionBudget budget, int depth)
+    {
+        budget.Take(node, depth);
+        return node switch
+        {
         YamlMappingNode map => new GridMap(where, Entries(path, where, map.Children.Select(kv =>
         {
             string key = (kv.Key as YamlScalarNode)?.Value ?? throw new VaeCfException($"{path}:{kv.Key.Start.Line}: keys must be plain names.");
-            return (key, FromYaml(path, kv.Value, Join(where, key)));
+            return (key, FromYaml(path, kv.Value, Join(where, key), budget, depth + 1));
         }))),
-        YamlSequenceNode list => new GridList(where, list.Children.Select((e, i) => FromYaml(path, e, $"{where}[{i}]")).ToList()),
+        YamlSequenceNode list => new GridList(where, list.Children.Select((e, i) => FromYaml(path, e, $"{where}[{i}]", budget, depth + 1)).ToList()),
         YamlScalarNode { Value: null or "" or "~" or "null" } => throw new VaeCfException($"{path}:{node.Start.Line}: '{where}' is empty; give a value or leave the key out."),
         YamlScalarNode scalar => new GridScalar(where, scalar.Value!),
         _ => throw new VaeCfException($"{path}:{node.Start.Line}: '{where}' has an unsupported YAML value (anchors and tags are not supported)."),
-    };
+        };
+    }
 
     private static List<KeyValuePair<string, GridNode>> Entries(string path, string where, IEnumerable<(string Key, GridNode Value)> pairs)
     {

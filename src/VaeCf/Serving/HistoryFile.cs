@@ -1,13 +1,23 @@
 using System.Globalization;
 using System.Text.Json;
+using nietras.SeparatedValues;
 using VaeCf.Data;
 
 namespace VaeCf.Serving;
 
-/// <summary>Histories from a file: JSON lines {"user": .., "items": [..]} or CSV user,item rows (grouped by user, first-seen order).</summary>
+/// <summary>
+/// Histories from a file: JSON lines (<c>{"user": .., "items": [..]}</c>) or CSV rows of user and item,
+/// grouped by user in first-seen order. CSV is read with the CSV library, quoting honoured, so a file
+/// that <c>vaecf recommend</c> wrote (<c>user,rank,item,score,title</c>) reads back: a header naming the
+/// user and item columns picks them, otherwise they are the first two.
+/// </summary>
 public static class HistoryFile
 {
+    /// <summary>One user's history to recommend for: the user's name and original item IDs.</summary>
     public readonly record struct History(string User, IReadOnlyList<string> Items);
+
+    private static readonly string[] UserNames = ["user", "userId", "user_id", "uid"];
+    private static readonly string[] ItemNames = ["item", "itemId", "item_id", "movieId", "sid", "asin", "id"];
 
     public static IEnumerable<History> Read(string path)
     {
@@ -53,18 +63,51 @@ public static class HistoryFile
     {
         var order = new List<string>();
         var byUser = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        long lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        long line = 1;
+        try
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var fields = line.Split(',');
-            if (fields.Length < 2) throw new DataFormatException(path, lineNumber, "expected user,item");
-            string user = fields[0].Trim(), item = fields[1].Trim();
-            if (order.Count == 0 && (user.Equals("user", StringComparison.OrdinalIgnoreCase) || user.Equals("userId", StringComparison.OrdinalIgnoreCase))) continue;
-            if (!byUser.TryGetValue(user, out var items)) { byUser[user] = items = new List<string>(); order.Add(user); }
-            items.Add(item);
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).FromFile(path);
+            int userColumn = 0, itemColumn = 1;
+            bool firstRow = true;
+            foreach (var row in reader)
+            {
+                line = row.LineNumberFrom;
+                if (row.Span.IsWhiteSpace()) continue;
+                if (firstRow)
+                {
+                    firstRow = false;
+                    var names = new string[row.ColCount];
+                    for (int c = 0; c < names.Length; c++) names[c] = row[c].ToString().Trim();
+                    int user = IndexOfAny(names, UserNames);
+                    if (user >= 0)
+                    {
+                        // A header: take the columns it names (the item column defaults to the one after the user's).
+                        int item = IndexOfAny(names, ItemNames);
+                        userColumn = user;
+                        itemColumn = item >= 0 ? item : user + 1;
+                        continue;
+                    }
+                }
+                int needed = Math.Max(userColumn, itemColumn) + 1;
+                if (row.ColCount < needed) throw new DataFormatException(path, line, $"expected at least {needed} comma-separated fields (user, item), found {row.ColCount}");
+                string userId = row[userColumn].ToString().Trim(), itemId = row[itemColumn].ToString().Trim();
+                if (userId.Length == 0 || itemId.Length == 0) throw new DataFormatException(path, line, "empty user or item ID");
+                if (!byUser.TryGetValue(userId, out var items)) { byUser[userId] = items = []; order.Add(userId); }
+                items.Add(itemId);
+            }
+        }
+        catch (Exception e) when (e is not VaeCfException && e is FormatException or InvalidDataException or ArgumentException or NotSupportedException)
+        {
+            throw new DataFormatException(path, line, $"cannot be read as CSV ({e.Message.ReplaceLineEndings(" ")})");
         }
         return order.Select(u => new History(u, byUser[u]));
+    }
+
+    private static int IndexOfAny(string[] names, string[] candidates)
+    {
+        foreach (string candidate in candidates)
+            for (int i = 0; i < names.Length; i++)
+                if (string.Equals(names[i], candidate, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
     }
 }

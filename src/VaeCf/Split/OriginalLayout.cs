@@ -34,6 +34,7 @@ public static class OriginalLayout
     {
         string target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
         if (File.Exists(target)) throw new VaeCfException($"Output '{folder}' is a file, not a folder.");
+        RecoverFromKilledWrite(target);
         bool exists = Directory.Exists(target);
         if (exists && Directory.EnumerateFileSystemEntries(target).Any() && !overwrite)
             throw new VaeCfException($"Output folder '{folder}' already exists and is not empty; pass --overwrite to replace it.");
@@ -59,6 +60,27 @@ public static class OriginalLayout
         {
             if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A write killed part-way leaves hidden siblings: <c>.NAME.partial-*</c> (a split being written, never
+    /// complete) and, when killed while replacing, <c>.NAME.old-*</c> (the previous split, moved aside).
+    /// Partial folders are deleted; a moved-aside split goes back in place when nothing replaced it, so it
+    /// is not lost, and is deleted otherwise.
+    /// </summary>
+    public static void RecoverFromKilledWrite(string folder)
+    {
+        string target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        string? parent = Path.GetDirectoryName(target);
+        if (parent is null || !Directory.Exists(parent)) return;
+        string name = Path.GetFileName(target);
+        foreach (string partial in Directory.EnumerateDirectories(parent, $".{name}.partial-*").ToList())
+            Directory.Delete(partial, recursive: true);
+        foreach (string old in Directory.EnumerateDirectories(parent, $".{name}.old-*").OrderByDescending(Directory.GetLastWriteTimeUtc).ToList())
+        {
+            if (!Directory.Exists(target) && IsLayoutFolder(old)) Directory.Move(old, target);
+            else Directory.Delete(old, recursive: true);
         }
     }
 
@@ -103,7 +125,14 @@ public static class OriginalLayout
         }
     }
 
-    /// <summary>Reads a split written here or by the Python implementations.</summary>
+    /// <summary>
+    /// Reads a split written here or by the Python implementations, checking the whole layout as it
+    /// goes: every id list has no blank or repeated line; every uid and sid is within its list (checked
+    /// per line, so one bad id costs nothing); training uids run 0..n-1 with rows for each; held-out
+    /// uids come after them, a user is in one held-out set only, has fold-in items wherever it has
+    /// targets, and never the same item in both; no (uid, sid) pair repeats. Any breach is a
+    /// <see cref="VaeCfException"/> naming the file (and line).
+    /// </summary>
     public static SplitDataset Read(string folder)
     {
         if (!IsLayoutFolder(folder))
@@ -111,79 +140,184 @@ public static class OriginalLayout
         foreach (string file in new[] { ValidationFoldInFile, ValidationTargetsFile, TestFoldInFile, TestTargetsFile })
             if (!File.Exists(Path.Combine(folder, file))) throw new VaeCfException($"Split folder '{folder}' lacks {file}.");
 
-        string[] itemIds = ReadLines(Path.Combine(folder, ItemIdsFile));
+        string[] itemIds = ReadIdList(Path.Combine(folder, ItemIdsFile), "item");
         if (itemIds.Length == 0) throw new VaeCfException($"{Path.Combine(folder, ItemIdsFile)} is empty: the split has no items.");
         string userIdsPath = Path.Combine(folder, UserIdsFile);
         // Without unique_uid.txt the uid numbers themselves serve as user ids.
-        string[]? userIds = File.Exists(userIdsPath) ? ReadLines(userIdsPath) : null;
-        string UserId(int uid, string file) =>
-            userIds is null ? uid.ToString(CultureInfo.InvariantCulture)
-            : uid < userIds.Length ? userIds[uid]
-            : throw new VaeCfException($"{Path.Combine(folder, file)} has uid {uid}, but {UserIdsFile} lists only {userIds.Length} users.");
+        string[]? userIds = File.Exists(userIdsPath) ? ReadIdList(userIdsPath, "user") : null;
+        int uidLimit = userIds?.Length ?? int.MaxValue;
+        string UserId(int uid) => userIds is null ? uid.ToString(CultureInfo.InvariantCulture) : userIds[uid];
+        string UidProblem(int uid) => $"uid {uid} is outside {UserIdsFile}, which lists {uidLimit} users";
 
-        var (trainUids, trainSids) = ReadPairs(Path.Combine(folder, TrainFile), itemIds.Length);
-        int trainRows = trainUids.Count == 0 ? 0 : trainUids.Max() + 1;
-        var train = new CsrAssembler(itemIds.Length);
-        foreach (var row in GroupRows(trainUids, trainSids, Enumerable.Range(0, trainRows).ToArray()))
+        // Training: uids 0..n-1, each with at least one row.
+        string trainPath = Path.Combine(folder, TrainFile);
+        var train = ReadPairs(trainPath, itemIds.Length, uid => uid >= uidLimit ? UidProblem(uid) : null);
+        int trainRows = 0;
+        if (train.Uids.Count > 0)
         {
-            foreach (int sid in row) train.Add(sid);
-            train.EndRow();
+            int maxUid = train.MaxUid;
+            // More users than rows means some have none: refused before any per-user state is allocated.
+            if (maxUid >= train.Uids.Count)
+                throw new DataFormatException(trainPath, train.MaxUidLine, $"uid {maxUid} leaves training users without rows: training uids must run 0..n-1 ({train.Uids.Count} rows in all)");
+            trainRows = maxUid + 1;
         }
-        var trainUserIds = Enumerable.Range(0, trainRows).Select(uid => UserId(uid, TrainFile)).ToArray();
+        var trainMatrix = BuildRows(train, null, trainRows, trainPath, itemIds.Length);
+        for (int uid = 0; uid < trainRows; uid++)
+            if (trainMatrix.RowLength(uid) == 0)
+                throw new VaeCfException($"{trainPath}: uid {uid} has no rows: training uids must run 0..n-1, each with items.");
 
-        HeldOutSet ReadHeldOut(string foldInFile, string targetsFile)
+        string? HeldOutProblem(int uid, IReadOnlySet<int>? other, string otherName) =>
+            uid >= uidLimit ? UidProblem(uid)
+            : uid < trainRows ? $"uid {uid} is a training user (train.csv has uids 0..{trainRows - 1}); held-out users must be new"
+            : other is not null && other.Contains(uid) ? $"uid {uid} is also a {otherName} user; a user belongs to one held-out set"
+            : null;
+
+        HeldOutSet ReadHeldOut(string foldInFile, string targetsFile, IReadOnlySet<int>? other, string otherName, out HashSet<int> users)
         {
-            var (foldUids, foldSids) = ReadPairs(Path.Combine(folder, foldInFile), itemIds.Length);
-            var (targetUids, targetSids) = ReadPairs(Path.Combine(folder, targetsFile), itemIds.Length);
-            int[] uids = foldUids.Concat(targetUids).Distinct().Order().ToArray();
-            var foldIn = new CsrAssembler(itemIds.Length);
-            foreach (var row in GroupRows(foldUids, foldSids, uids)) { foreach (int sid in row) foldIn.Add(sid); foldIn.EndRow(); }
-            var targets = new CsrAssembler(itemIds.Length);
-            foreach (var row in GroupRows(targetUids, targetSids, uids)) { foreach (int sid in row) targets.Add(sid); targets.EndRow(); }
-            return new HeldOutSet { UserIds = uids.Select(uid => UserId(uid, foldInFile)).ToArray(), FoldIn = foldIn.Build(), Targets = targets.Build() };
+            string foldInPath = Path.Combine(folder, foldInFile), targetsPath = Path.Combine(folder, targetsFile);
+            var foldIn = ReadPairs(foldInPath, itemIds.Length, uid => HeldOutProblem(uid, other, otherName));
+            var uids = new HashSet<int>(foldIn.Uids);
+            int[] rowUids = uids.Order().ToArray();
+            var rowOf = new Dictionary<int, int>(rowUids.Length);
+            for (int r = 0; r < rowUids.Length; r++) rowOf[rowUids[r]] = r;
+            var foldInMatrix = BuildRows(foldIn, rowOf, rowUids.Length, foldInPath, itemIds.Length);
+            // Targets are checked line by line against the fold-in rows just built.
+            var targets = ReadPairs(targetsPath, itemIds.Length, (uid, sid) =>
+                HeldOutProblem(uid, other, otherName)
+                ?? (!rowOf.TryGetValue(uid, out int row) ? $"uid {uid} has held-out items but no fold-in items in {foldInFile}"
+                : foldInMatrix.RowIndices(row).BinarySearch(sid) >= 0 ? $"uid {uid} has sid {sid} both here and in {foldInFile}"
+                : null));
+            users = uids;
+            return new HeldOutSet
+            {
+                UserIds = rowUids.Select(UserId).ToArray(),
+                FoldIn = foldInMatrix,
+                Targets = BuildRows(targets, rowOf, rowUids.Length, targetsPath, itemIds.Length),
+            };
         }
 
+        var validation = ReadHeldOut(ValidationFoldInFile, ValidationTargetsFile, null, "", out var validationUsers);
+        var test = ReadHeldOut(TestFoldInFile, TestTargetsFile, validationUsers, "validation", out _);
         return new SplitDataset
         {
             ItemIds = itemIds,
-            TrainUserIds = trainUserIds,
-            Train = train.Build(),
-            Validation = ReadHeldOut(ValidationFoldInFile, ValidationTargetsFile),
-            Test = ReadHeldOut(TestFoldInFile, TestTargetsFile),
+            TrainUserIds = Enumerable.Range(0, trainRows).Select(UserId).ToArray(),
+            Train = trainMatrix,
+            Validation = validation,
+            Test = test,
         };
     }
 
-    /// <summary>The sids of each uid in <paramref name="rowUids"/> (ascending), in that order.</summary>
-    private static IEnumerable<List<int>> GroupRows(List<int> uids, List<int> sids, int[] rowUids)
+    /// <summary>The (uid, sid) pairs of one file, in file order, with where the largest uid sits.</summary>
+    private sealed class PairFile
     {
-        var rowOf = new Dictionary<int, int>(rowUids.Length);
-        for (int r = 0; r < rowUids.Length; r++) rowOf[rowUids[r]] = r;
-        var rows = new List<int>[rowUids.Length];
-        for (int r = 0; r < rows.Length; r++) rows[r] = new List<int>();
-        for (int e = 0; e < uids.Count; e++) rows[rowOf[uids[e]]].Add(sids[e]);
-        return rows;
+        public List<int> Uids { get; } = [];
+        public List<int> Sids { get; } = [];
+        public int MaxUid { get; set; } = -1;
+        public long MaxUidLine { get; set; }
     }
 
-    private static (List<int> Uids, List<int> Sids) ReadPairs(string path, int itemCount)
+    /// <summary>
+    /// One CSR row per held-out user (<paramref name="rowOf"/>: uid -> row) or, without it, per training uid.
+    /// A pair that repeats is refused, named by the line of its second occurrence.
+    /// </summary>
+    private static CsrMatrix BuildRows(PairFile pairs, IReadOnlyDictionary<int, int>? rowOf, int rows, string path, int itemCount)
     {
-        var uids = new List<int>();
-        var sids = new List<int>();
-        using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, DisableColCountCheck = true }).FromFile(path);
-        var header = reader.Header.ColNames;
-        int uidColumn = IndexOf(header, "uid", path), sidColumn = IndexOf(header, "sid", path);
-        int needed = Math.Max(uidColumn, sidColumn) + 1;
-        foreach (var row in reader)
+        // Counting sort by row: two passes over the pairs, no per-row collections.
+        var pointers = new int[rows + 1];
+        for (int e = 0; e < pairs.Uids.Count; e++) pointers[(rowOf is null ? pairs.Uids[e] : rowOf[pairs.Uids[e]]) + 1]++;
+        for (int r = 0; r < rows; r++) pointers[r + 1] += pointers[r];
+        var indices = new int[pairs.Uids.Count];
+        var next = pointers[..rows];
+        for (int e = 0; e < pairs.Uids.Count; e++)
         {
-            if (row.Span.IsWhiteSpace()) continue;
-            long line = row.LineNumberFrom;
-            if (row.ColCount < needed) throw new DataFormatException(path, line, $"expected at least {needed} columns, found {row.ColCount}");
-            if (!TryParseIndex(row[uidColumn].Span, out int uid)) throw new DataFormatException(path, line, $"uid '{EventParsing.Shorten(row[uidColumn].Span)}' is not a non-negative integer");
-            if (!TryParseIndex(row[sidColumn].Span, out int sid)) throw new DataFormatException(path, line, $"sid '{EventParsing.Shorten(row[sidColumn].Span)}' is not a non-negative integer");
-            if (sid >= itemCount) throw new DataFormatException(path, line, $"sid {sid} is outside {ItemIdsFile}, which lists {itemCount} items");
-            uids.Add(uid);
-            sids.Add(sid);
+            int row = rowOf is null ? pairs.Uids[e] : rowOf[pairs.Uids[e]];
+            indices[next[row]++] = pairs.Sids[e];
         }
-        return (uids, sids);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = indices.AsSpan(pointers[r], pointers[r + 1] - pointers[r]);
+            row.Sort();
+            for (int k = 1; k < row.Length; k++)
+                if (row[k] == row[k - 1]) ThrowRepeatedPair(pairs, path, rowOf, r, row[k]);
+        }
+        return new CsrMatrix(rows, itemCount, pointers, indices);
+    }
+
+    private static void ThrowRepeatedPair(PairFile pairs, string path, IReadOnlyDictionary<int, int>? rowOf, int row, int sid)
+    {
+        int uid = rowOf is null ? row : rowOf.First(kv => kv.Value == row).Key;
+        // Only on this error path: find the line that repeats the pair.
+        bool seen = false;
+        foreach (var (line, u, s) in ReadRawPairs(path))
+        {
+            if (u != uid || s != sid) continue;
+            if (seen) throw new DataFormatException(path, line, $"uid {uid}, sid {sid} appears twice");
+            seen = true;
+        }
+        throw new VaeCfException($"{path}: uid {uid}, sid {sid} appears twice.");
+    }
+
+    private static PairFile ReadPairs(string path, int itemCount, Func<int, string?> checkUid) =>
+        ReadPairs(path, itemCount, (uid, _) => checkUid(uid));
+
+    /// <summary>Reads uid,sid pairs, checking each line as it comes: indices in range, then <paramref name="checkPair"/>'s rule.</summary>
+    private static PairFile ReadPairs(string path, int itemCount, Func<int, int, string?> checkPair)
+    {
+        var pairs = new PairFile();
+        foreach (var (line, uid, sid) in ReadRawPairs(path))
+        {
+            if (sid >= itemCount) throw new DataFormatException(path, line, $"sid {sid} is outside {ItemIdsFile}, which lists {itemCount} items");
+            if (checkPair(uid, sid) is string problem) throw new DataFormatException(path, line, problem);
+            if (uid > pairs.MaxUid) { pairs.MaxUid = uid; pairs.MaxUidLine = line; }
+            pairs.Uids.Add(uid);
+            pairs.Sids.Add(sid);
+        }
+        return pairs;
+    }
+
+    private static IEnumerable<(long Line, int Uid, int Sid)> ReadRawPairs(string path)
+    {
+        SepReader reader;
+        try { reader = Sep.New(',').Reader(o => o with { HasHeader = true, DisableColCountCheck = true }).FromFile(path); }
+        catch (Exception e) when (IsParseError(e)) { throw new DataFormatException(path, 1, $"cannot be read as comma-separated text ({Shorten(e.Message)})"); }
+        using (reader)
+        {
+            var header = reader.Header.ColNames;
+            int uidColumn = IndexOf(header, "uid", path), sidColumn = IndexOf(header, "sid", path);
+            int needed = Math.Max(uidColumn, sidColumn) + 1;
+            long lastLine = 1;
+            var rows = reader.GetEnumerator();
+            while (true)
+            {
+                (long Line, int Uid, int Sid)? pair;
+                try
+                {
+                    if (!rows.MoveNext()) break;
+                    var row = rows.Current;
+                    lastLine = row.LineNumberFrom;
+                    if (row.Span.IsWhiteSpace()) continue;
+                    if (row.ColCount < needed) throw new DataFormatException(path, lastLine, $"expected at least {needed} columns, found {row.ColCount}");
+                    if (!TryParseIndex(row[uidColumn].Span, out int uid)) throw new DataFormatException(path, lastLine, $"uid '{EventParsing.Shorten(row[uidColumn].Span)}' is not a non-negative integer");
+                    if (!TryParseIndex(row[sidColumn].Span, out int sid)) throw new DataFormatException(path, lastLine, $"sid '{EventParsing.Shorten(row[sidColumn].Span)}' is not a non-negative integer");
+                    pair = (lastLine, uid, sid);
+                }
+                catch (Exception e) when (IsParseError(e))
+                {
+                    throw new DataFormatException(path, lastLine, $"cannot be read as comma-separated text ({Shorten(e.Message)})");
+                }
+                yield return pair.Value;
+            }
+        }
+    }
+
+    private static bool IsParseError(Exception e) =>
+        e is not VaeCfException && e is FormatException or InvalidDataException or ArgumentException or NotSupportedException or IndexOutOfRangeException;
+
+    private static string Shorten(string message)
+    {
+        string line = message.ReplaceLineEndings(" ");
+        return line.Length <= 120 ? line : line[..117] + "...";
     }
 
     /// <summary>pandas may write integer columns as floats ("12.0"); accept those when they are whole.</summary>
@@ -206,10 +340,21 @@ public static class OriginalLayout
         throw new DataFormatException(path, 1, $"missing column '{name}'; the header has [{string.Join(", ", header)}]");
     }
 
-    private static string[] ReadLines(string path)
+    /// <summary>One id per line: a blank or repeated line is refused with its line number (the Python loaders would number it as an item).</summary>
+    private static string[] ReadIdList(string path, string what)
     {
-        var lines = File.ReadAllLines(path).Select(l => l.TrimEnd('\r')).ToList();
-        while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
-        return lines.ToArray();
+        var ids = new List<string>();
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        int lineNumber = 0;
+        foreach (string raw in File.ReadLines(path))
+        {
+            lineNumber++;
+            string id = raw.TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(id)) throw new DataFormatException(path, lineNumber, $"blank line: every line must hold one {what} id");
+            if (!firstLine.TryAdd(id, lineNumber))
+                throw new DataFormatException(path, lineNumber, $"{what} id '{EventParsing.Shorten(id)}' repeats line {firstLine[id]}");
+            ids.Add(id);
+        }
+        return ids.ToArray();
     }
 }
