@@ -38,6 +38,22 @@ public class BundledDataTests
     }
 
     [Fact]
+    public void OnlyAWriterKeepsTheNotebookOrderedFileRows()
+    {
+        string folder = Path.GetDirectoryName(RatingsPath)!;
+        var forTraining = DatasetLoader.Load(folder, new PrepareOptions(), out _);
+        var forWriting = DatasetLoader.Load(folder, new PrepareOptions(), out _, keepFileRows: true);
+
+        Assert.Null(forTraining.FileRows);
+        Assert.NotNull(forWriting.FileRows);
+        Assert.Equal(38_246, forWriting.FileRows!.Train.Count);
+        // Dropping the rows changes nothing a model sees.
+        Assert.Equal(forWriting.ItemIds, forTraining.ItemIds);
+        Assert.Equal(forWriting.Train.ColumnIndices, forTraining.Train.ColumnIndices);
+        Assert.Equal(forWriting.Test.UserIds, forTraining.Test.UserIds);
+    }
+
+    [Fact]
     public void TitlesAreFoundBesideTheRatings()
     {
         var titles = ItemMetadata.FindBeside(RatingsPath);

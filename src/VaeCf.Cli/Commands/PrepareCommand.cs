@@ -39,7 +39,7 @@ public sealed class PrepareCommand : Command<PrepareCommand.Settings>
         if (Directory.Exists(input) && OriginalLayout.IsLayoutFolder(input))
             throw new VaeCfException($"'{input}' is already a split; give the raw ratings file to prepare.");
         OutputPaths.EnsureNotAnInput(settings.Output!, input);
-        var split = DatasetLoader.Load(input, options, out var summary);
+        var split = DatasetLoader.Load(input, options, out var summary, keepFileRows: true);
         OriginalLayout.Write(split, settings.Output!, settings.Overwrite);
 
         var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");

@@ -13,8 +13,17 @@ public static class DatasetLoader
     /// <summary>
     /// A folder in the original layout (unique_sid.txt + train.csv) is read as it is; a raw ratings file,
     /// or a folder holding ratings.csv / ratings.dat / u.data, is read, preprocessed and split in memory.
+    /// The notebook-ordered file rows (<see cref="SplitDataset.FileRows"/>, about 8 bytes an event) are
+    /// kept only when <paramref name="keepFileRows"/> asks for them: only a caller that writes the split
+    /// needs them, and a training run would otherwise carry them to its end.
     /// </summary>
-    public static SplitDataset Load(string path, PrepareOptions options, out DatasetSummary summary)
+    public static SplitDataset Load(string path, PrepareOptions options, out DatasetSummary summary, bool keepFileRows = false)
+    {
+        var split = LoadWithFileRows(path, options, out summary);
+        return keepFileRows ? split : split.WithoutFileRows();
+    }
+
+    private static SplitDataset LoadWithFileRows(string path, PrepareOptions options, out DatasetSummary summary)
     {
         options.Validate();
         if (Directory.Exists(path))

@@ -19,6 +19,16 @@ public sealed class SplitDataset
 
     public int ItemCount => ItemIds.Length;
 
+    /// <summary>The same split without its <see cref="FileRows"/> (the matrices are shared, not copied).</summary>
+    public SplitDataset WithoutFileRows() => FileRows is null ? this : new SplitDataset
+    {
+        ItemIds = ItemIds,
+        TrainUserIds = TrainUserIds,
+        Train = Train,
+        Validation = Validation,
+        Test = Test,
+    };
+
     /// <summary>
     /// A user's item IDs as a model may see them: the training row, else the validation or test
     /// fold-in (never the held-out targets); null when the user is in none of them.
