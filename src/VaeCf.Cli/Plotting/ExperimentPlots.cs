@@ -110,7 +110,7 @@ public static class ExperimentPlots
         plot.Title("Test NDCG@100 vs first decoder dimension");
         plot.XLabel("first decoder dimension (latent size, p_dims[0])");
         plot.YLabel("test NDCG@100");
-        plot.ShowLegend(Edge.Right);
+        plot.ShowLegend(Edge.Bottom);
         return Save(plot, path, size, "Test NDCG@100 against the first decoder dimension, per model and dataset; the line follows the run picked by validation NDCG@100 at each size; dashed lines are the baselines (EASE, popularity) picked by validation.");
     }
 
@@ -131,7 +131,7 @@ public static class ExperimentPlots
             ("Recall@20", r => r.R20, MarkerShape.FilledSquare),
             ("Recall@50", r => r.R50, MarkerShape.FilledTriangleUp),
         };
-        var stages = usable.Select(r => r.Stage).Distinct().ToList();
+        var stages = rows.Where(r => r.Model == model).Select(r => r.Stage).Distinct().Where(s => usable.Any(r => r.Stage == s)).ToList(); // grid order
         for (int s = 0; s < stages.Count; s++)
         {
             var color = palette.GetColor(s);
