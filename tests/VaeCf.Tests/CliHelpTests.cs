@@ -35,6 +35,15 @@ public class CliHelpTests
     }
 
     [Fact]
+    public void BenchNamesItsBatchAsTrainDoesAndHidesTheOldName()
+    {
+        var (code, help) = Run("bench", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--batch-size", help);
+        Assert.DoesNotMatch(@"--batch\s", help);   // --batch still works (BenchmarkTests uses it) but is not advertised
+    }
+
+    [Fact]
     public void VersionAnswers()
     {
         var (code, output) = Run("--version");

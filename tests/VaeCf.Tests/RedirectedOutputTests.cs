@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace VaeCf.Tests;
 
 /// <summary>
@@ -14,7 +12,7 @@ public class RedirectedOutputTests
         using var files = new DataTestFiles();
         // A long output path makes the "model saved to ..." line far wider than 80 columns.
         string output = files.PathOf(string.Join(Path.DirectorySeparatorChar, Enumerable.Repeat("a-rather-long-folder-name", 5)));
-        var (code, text) = RunTool("train", "--model", "popularity", "--data", TestData.MovieLensSmall, "--output", output, "--no-example");
+        var (code, text) = ToolProcess.Run(null, "train", "--model", "popularity", "--data", TestData.MovieLensSmall, "--output", output, "--no-example");
         Assert.True(code == 0, text);
 
         var lines = text.Replace("\r\n", "\n").Split('\n');
@@ -27,19 +25,5 @@ public class RedirectedOutputTests
         Assert.Equal(2, rows.Count);
         Assert.All(rows, r => Assert.Matches(@"^\| \w+ +\| \d+ +(\| \d\.\d{4} ±\d\.\d{3} +){3}\|$", r));
         Assert.Contains(lines, l => l.StartsWith("+--", StringComparison.Ordinal) || l.StartsWith("|--", StringComparison.Ordinal));
-    }
-
-    /// <summary>Runs the built CLI (VaeCf.Cli.dll beside the tests) with stdout and stderr piped.</summary>
-    private static (int Code, string Output) RunTool(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "VaeCf.Cli.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
     }
 }

@@ -47,4 +47,19 @@ public class SmallDataCheckTests
         Assert.False(SmallDataCheck.Of(options, 500, true).BetaStaysSmall);     // 5 x 400 = 2000 updates
         Assert.True(SmallDataCheck.Of(options with { Epochs = 399 }, 500, true).BetaStaysSmall);
     }
+
+    [Fact]
+    public void TrainSaysWhatToChangeOnTheBundledData()
+    {
+        using var files = new DataTestFiles();
+        var (code, output) = ToolProcess.Run(null, "train", "--data", TestData.MovieLensSmall, "--epochs", "2", "--output", files.PathOf("vae"), "--no-example");
+        Assert.True(code == 0, output);
+        Assert.Contains("warning: batch size 500 on 483 training users makes 1 update per epoch (2 in all); for 10 or more, use --batch-size 48 or less.", output);
+        Assert.Contains("the paper's anneal schedule ends at beta 1E-05 (cap 0.2) after 2 updates of --total-anneal-steps 200,000; use --anneal seed85", output);
+
+        var (quiet, log) = ToolProcess.Run(null, "train", "--data", TestData.MovieLensSmall, "--epochs", "2", "--batch-size", "48", "--anneal", "seed85",
+            "--output", files.PathOf("vae-48"), "--no-example");
+        Assert.True(quiet == 0, log);
+        Assert.DoesNotContain("warning:", log);
+    }
 }

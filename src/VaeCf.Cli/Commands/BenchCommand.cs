@@ -23,9 +23,17 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue(116_677)]
         public int Users { get; init; } = 116_677;
 
-        [CommandOption("--batch <N>")]
+        [CommandOption("--batch-size <N>")]
+        [Description("Users per training batch, as train's --batch-size.")]
         [DefaultValue(500)]
-        public int Batch { get; init; } = 500;
+        public int BatchSize { get; init; } = 500;
+
+        /// <summary>The option's former name, still read so existing scripts run; not listed in --help.</summary>
+        [CommandOption("--batch <N>", IsHidden = true)]
+        public int? Batch { get; init; }
+
+        /// <summary>--batch when given (the old name), else --batch-size.</summary>
+        public int EffectiveBatchSize => Batch ?? BatchSize;
 
         [CommandOption("--threads <N>")]
         [Description("0 = every core.")]
@@ -106,7 +114,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         {
             Items = Items,
             Users = Users,
-            BatchSize = Batch,
+            BatchSize = EffectiveBatchSize,
             Threads = Threads,
             Batches = Batches,
             WarmupBatches = Warmup,

@@ -72,7 +72,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
 
         var tuning = InteractiveTraining.Run(console, options.Epochs,
             (observer, token) => BetaTuning.Tune(data, config, options, new Stages(console, observer, (stage, result) =>
-                ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, summary.Source)), token),
+                ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, Path.GetFullPath(summary.Source))), token),
             cancellationToken);
         if (tuning.Retrain is null) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return ExitCodes.Interrupted; }
         var (anneal, retrain, pick) = (tuning.Anneal, tuning.Retrain, tuning.Pick!);
