@@ -12,7 +12,7 @@ public class RedirectedOutputTests
         using var files = new DataTestFiles();
         // A long output path makes the "model saved to ..." line far wider than 80 columns.
         string output = files.PathOf(string.Join(Path.DirectorySeparatorChar, Enumerable.Repeat("a-rather-long-folder-name", 5)));
-        var (code, text) = ToolProcess.Run(null, "train", "--model", "popularity", "--data", TestData.MovieLensSmall, "--output", output, "--no-example");
+        var (code, text) = ToolProcess.Run(null, "train", "--kind", "popularity", "--data", TestData.MovieLensSmall, "--output", output, "--no-example");
         Assert.True(code == 0, text);
 
         var lines = text.Replace("\r\n", "\n").Split('\n');

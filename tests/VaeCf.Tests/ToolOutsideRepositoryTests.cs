@@ -13,7 +13,7 @@ public class ToolOutsideRepositoryTests
         string elsewhere = Directory.CreateDirectory(files.PathOf("elsewhere")).FullName;
         // The data is given relative to where train runs; the model records its full path.
         File.Copy(Path.Combine(TestData.MovieLensSmall, "ratings.csv"), Path.Combine(trainFolder, "ratings.csv"));
-        var (trained, log) = ToolProcess.Run(trainFolder, "train", "--model", "popularity", "--data", "ratings.csv", "--output", "model", "--no-example");
+        var (trained, log) = ToolProcess.Run(trainFolder, "train", "--kind", "popularity", "--data", "ratings.csv", "--output", "model", "--no-example");
         Assert.True(trained == 0, log);
 
         var (code, json) = ToolProcess.Run(elsewhere, "evaluate", "--model", Path.Combine(trainFolder, "model"), "--json");

@@ -49,10 +49,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue(3)]
         public int Warmup { get; init; } = 3;
 
-        [CommandOption("--model <NAME>")]
-        [Description("vae, dae or both.")]
-        [DefaultValue("both")]
-        public string Model { get; init; } = "both";
+        [CommandOption("--kind <KIND>")]
+        [Description("vae, dae or both (the default); as train's --kind.")]
+        public string? KindName { get; init; }
+
+        /// <summary>The former name of --kind, still read; not listed in --help.</summary>
+        [CommandOption("--model <KIND>", IsHidden = true)]
+        public string? Model { get; init; }
 
         [CommandOption("--eval-users <N>")]
         [Description("Held-out users ranked against all items (0 skips evaluation).")]
@@ -102,12 +105,12 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Print one JSON object instead of tables.")]
         public bool Json { get; init; }
 
-        public IReadOnlyList<ModelKind> ModelKinds() => Model.ToLowerInvariant() switch
+        public IReadOnlyList<ModelKind> ModelKinds() => (KindName ?? Model ?? "both").ToLowerInvariant() switch
         {
             "vae" => [ModelKind.MultVae],
             "dae" => [ModelKind.MultDae],
             "both" => [ModelKind.MultVae, ModelKind.MultDae],
-            _ => throw new VaeCfException($"--model must be vae, dae or both, got '{Model}'."),
+            _ => throw new VaeCfException($"--kind must be vae, dae or both, got '{KindName ?? Model}'."),
         };
 
         public BenchmarkOptions ToOptions() => new()

@@ -29,7 +29,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Titles { get; init; }
 
         [CommandOption("--lambda <L>")]
-        [Description("EASE's L2 regularization (with --model ease).")]
+        [Description("EASE's L2 regularization (with --kind ease).")]
         [DefaultValue(Baselines.EaseOptions.DefaultLambda)]
         public float EaseLambda { get; init; } = Baselines.EaseOptions.DefaultLambda;
 

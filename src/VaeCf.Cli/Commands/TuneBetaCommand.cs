@@ -42,8 +42,8 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         public override ValidationResult Validate()
         {
             if (AnnealCap is not null) return ValidationResult.Error("tune-beta chooses the cap itself (stage 1 anneals to 1.0); drop --anneal-cap.");
-            if (ModelCatalogue.Default.Find(Model) is { } kind && kind != ModelCatalogue.MultVae)
-                return ValidationResult.Error($"tune-beta needs --model vae: {kind.DisplayName} has no KL term.");
+            if (ModelCatalogue.Default.Find(KindName ?? Model ?? "vae") is { } kind && kind != ModelCatalogue.MultVae)
+                return ValidationResult.Error($"tune-beta needs --kind vae: {kind.DisplayName} has no KL term.");
             return base.Validate();
         }
     }
