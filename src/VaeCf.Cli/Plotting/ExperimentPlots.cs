@@ -181,7 +181,8 @@ public static class ExperimentPlots
         if (double.IsFinite(row.WeightDecay) && row.WeightDecay > 0) parts.Add($"weight decay {row.WeightDecay:0.#####}");
         if (double.IsFinite(row.Lambda)) parts.Add($"lambda {row.Lambda:G4}");
         if (row.Seed is not null) parts.Add($"seed {row.Seed}");
-        return string.Join(", ", parts) + (row.Stage.Length > 0 ? $" (stage {row.Stage})" : "");
+        if (row.Stage.Length > 0) parts.Add($"stage {row.Stage}");
+        return string.Join(", ", parts);
     }
 
     /// <summary>
