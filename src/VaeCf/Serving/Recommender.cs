@@ -368,5 +368,6 @@ internal readonly record struct PreparedRequest(int[] History, int[] Excluded, s
 public sealed class NonFiniteScoreException(string itemId, float score)
     : VaeCfException($"The model scored item '{itemId}' {(float.IsNaN(score) ? "NaN" : score > 0 ? "+Infinity" : "-Infinity")}: its weights overflow float32, so no answer is given. Retrain or check the model folder.")
 {
+    /// <summary>The original ID of the first item scored non-finite.</summary>
     public string ItemId { get; } = itemId;
 }
