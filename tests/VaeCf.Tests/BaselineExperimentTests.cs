@@ -238,7 +238,8 @@ public class BaselineExperimentTests
         Assert.Equal(2, ResultsCsv.Parse(Path.Combine(output, ResultsCsv.FileName)).Count);
         Assert.Equal(0, ExperimentFixtures.RunCli("experiment", "--grid", grid, "--output", output, "--dry-run"));
         Assert.Equal(0, ExperimentFixtures.RunCli("plot", "--runs", output, "--width", "300", "--height", "200"));
-        Assert.Equal(2, Directory.GetFiles(Path.Combine(output, "figures"), "*.png").Length);
+        // NDCG vs dimension only: baselines have no loss, so no metrics-vs-loss figure (it would be empty).
+        Assert.Equal(["ndcg-vs-dimension.png"], Directory.GetFiles(Path.Combine(output, "figures"), "*.png").Select(Path.GetFileName));
         Assert.Equal(0, ExperimentFixtures.RunCli("report", "--runs", output));
         Assert.Contains("| popularity |", File.ReadAllText(Path.Combine(output, "report.md")));
     }

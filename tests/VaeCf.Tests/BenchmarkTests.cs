@@ -60,6 +60,7 @@ public class BenchmarkTests
 
     [Theory]
     [InlineData("--model", "gan")]
+    [InlineData("--kind", "gan")]
     [InlineData("--items", "1")]
     [InlineData("--batches", "0")]
     [InlineData("--scale-items", "5000,x")]

@@ -35,6 +35,29 @@ public class CliHelpTests
     }
 
     [Fact]
+    public void BenchNamesItsBatchAsTrainDoesAndHidesTheOldName()
+    {
+        var (code, help) = Run("bench", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--batch-size", help);
+        Assert.DoesNotMatch(@"--batch\s", help);   // --batch still works (BenchmarkTests uses it) but is not advertised
+    }
+
+    [Fact]
+    public void AKindIsKindAndAFolderIsModelInEveryCommand()
+    {
+        foreach (string command in new[] { "train", "tune-beta", "bench" })
+        {
+            var (code, help) = Run(command, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("--kind <KIND>", help);
+            Assert.DoesNotContain("--model", help);   // the former name still works, unlisted
+        }
+        foreach (string command in new[] { "evaluate", "recommend", "serve", "export" })
+            Assert.Contains("--model <DIR>", Run(command, "--help").Output);
+    }
+
+    [Fact]
     public void VersionAnswers()
     {
         var (code, output) = Run("--version");

@@ -85,6 +85,7 @@ public class EndToEndTests
     [InlineData("--threshold", "99")]
     [InlineData("--heldout-users", "100000")]
     [InlineData("--model", "gan")]
+    [InlineData("--kind", "gan")]
     [InlineData("--anneal", "seed85", "--total-anneal-steps", "1000")]
     public void BadTrainingInputExitsWithAMessageAndWritesNothing(params string[] flags)
     {

@@ -308,18 +308,23 @@ public class PlotAndReportTests
 
         var size = new FigureSize(320, 200);
         var figures = ExperimentPlots.PlotAll(output, files.PathOf("figures"), size);
-        // Two summary figures plus the annealing and training curves of each run.
-        Assert.Equal(2 + 2 * runs.Count, figures.Count);
-        foreach (var name in new[] { "ndcg-vs-dimension.png", "metrics-vs-loss.png" })
+        // NDCG vs dimension, metrics vs loss once per model (a VAE's loss holds beta KL, a DAE's does not),
+        // then per run its validation curve ("anneal-" only for the four VAE runs) and training curves.
+        Assert.Equal(3 + 2 * runs.Count, figures.Count);
+        foreach (var name in new[] { "ndcg-vs-dimension.png", "metrics-vs-loss-vae.png", "metrics-vs-loss-dae.png" })
             Assert.Contains(figures, f => Path.GetFileName(f.Path) == name);
-        Assert.Equal(runs.Count, figures.Count(f => Path.GetFileName(f.Path).StartsWith("anneal-", StringComparison.Ordinal)));
+        Assert.Equal(4, figures.Count(f => Path.GetFileName(f.Path).StartsWith("anneal-vae-", StringComparison.Ordinal)));
+        Assert.Single(figures, f => Path.GetFileName(f.Path).StartsWith("validation-dae-", StringComparison.Ordinal));
+        Assert.DoesNotContain(figures, f => Path.GetFileName(f.Path).StartsWith("anneal-dae", StringComparison.Ordinal));
         Assert.Equal(runs.Count, figures.Count(f => Path.GetFileName(f.Path).StartsWith("curves-", StringComparison.Ordinal)));
+        // Captions name runs in words, never by their hash id.
+        Assert.All(figures, f => Assert.DoesNotContain(runs, r => f.Caption.Contains(r.RunId, StringComparison.Ordinal)));
         foreach (var figure in figures)
             Assert.Equal((320, 200), ExperimentFixtures.PngSize(figure.Path));
         Assert.Empty(Directory.GetFiles(files.PathOf("figures"), "*.tmp*"));
 
         var top = ExperimentPlots.PlotAll(output, files.PathOf("top"), size, topRuns: 2);
-        Assert.Equal(2 + 2 * 2, top.Count);
+        Assert.Equal(3 + 2 * 2, top.Count);
     }
 
     [Fact]
@@ -335,7 +340,8 @@ public class PlotAndReportTests
         Assert.Equal(10, ResultsCsv.Parse(Path.Combine(output, ResultsCsv.FileName)).Count);
 
         Assert.Equal(0, ExperimentFixtures.RunCli("plot", "--runs", output, "--top", "1", "--width", "300", "--height", "200"));
-        Assert.Equal(4, Directory.GetFiles(Path.Combine(output, "figures"), "*.png").Length);
+        // NDCG vs dimension, metrics vs loss for the VAE and the DAE, two figures of the top run.
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(output, "figures"), "*.png").Length);
 
         string report = files.PathOf("report/report.md");
         Assert.Equal(0, ExperimentFixtures.RunCli("report", "--runs", output, "--output", report, "--top", "1"));

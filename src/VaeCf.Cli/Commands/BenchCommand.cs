@@ -23,9 +23,17 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue(116_677)]
         public int Users { get; init; } = 116_677;
 
-        [CommandOption("--batch <N>")]
+        [CommandOption("--batch-size <N>")]
+        [Description("Users per training batch, as train's --batch-size.")]
         [DefaultValue(500)]
-        public int Batch { get; init; } = 500;
+        public int BatchSize { get; init; } = 500;
+
+        /// <summary>The option's former name, still read so existing scripts run; not listed in --help.</summary>
+        [CommandOption("--batch <N>", IsHidden = true)]
+        public int? Batch { get; init; }
+
+        /// <summary>--batch when given (the old name), else --batch-size.</summary>
+        public int EffectiveBatchSize => Batch ?? BatchSize;
 
         [CommandOption("--threads <N>")]
         [Description("0 = every core.")]
@@ -41,10 +49,13 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue(3)]
         public int Warmup { get; init; } = 3;
 
-        [CommandOption("--model <NAME>")]
-        [Description("vae, dae or both.")]
-        [DefaultValue("both")]
-        public string Model { get; init; } = "both";
+        [CommandOption("--kind <KIND>")]
+        [Description("vae, dae or both (the default); as train's --kind.")]
+        public string? KindName { get; init; }
+
+        /// <summary>The former name of --kind, still read; not listed in --help.</summary>
+        [CommandOption("--model <KIND>", IsHidden = true)]
+        public string? Model { get; init; }
 
         [CommandOption("--eval-users <N>")]
         [Description("Held-out users ranked against all items (0 skips evaluation).")]
@@ -94,19 +105,19 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Print one JSON object instead of tables.")]
         public bool Json { get; init; }
 
-        public IReadOnlyList<ModelKind> ModelKinds() => Model.ToLowerInvariant() switch
+        public IReadOnlyList<ModelKind> ModelKinds() => (KindName ?? Model ?? "both").ToLowerInvariant() switch
         {
             "vae" => [ModelKind.MultVae],
             "dae" => [ModelKind.MultDae],
             "both" => [ModelKind.MultVae, ModelKind.MultDae],
-            _ => throw new VaeCfException($"--model must be vae, dae or both, got '{Model}'."),
+            _ => throw new VaeCfException($"--kind must be vae, dae or both, got '{KindName ?? Model}'."),
         };
 
         public BenchmarkOptions ToOptions() => new()
         {
             Items = Items,
             Users = Users,
-            BatchSize = Batch,
+            BatchSize = EffectiveBatchSize,
             Threads = Threads,
             Batches = Batches,
             WarmupBatches = Warmup,

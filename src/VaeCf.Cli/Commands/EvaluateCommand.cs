@@ -19,9 +19,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string? Model { get; init; }
 
         [CommandOption("-d|--data <PATH>")]
-        [Description("Ratings file, a folder holding one, or a prepared split folder.")]
-        [DefaultValue("data/ml-latest-small")]
-        public string Data { get; init; } = "data/ml-latest-small";
+        [Description("Ratings file, a folder holding one, or a prepared split folder. Default: the dataset the model was trained on (recorded in its config.json).")]
+        public string? Data { get; init; }
 
         [CommandOption("--split <NAME>")]
         [Description("test or validation.")]
@@ -62,7 +61,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var (scorer, manifest) = Catalogue.ModelFolder.Load(settings.Model!, new Numerics.GemmEngine(settings.Threads));
-        var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out _);
+        var data = DatasetLoader.Load(DataPath(settings.Data, manifest, settings.Model!), settings.ToOptions(), out _);
         var held = settings.Split == "test" ? data.Test : data.Validation;
         var aligned = VocabularyAlignment.Align(held, data.ItemIds, manifest.Items, out long dropped);
         var result = new Evaluator(settings.BatchSize, settings.Threads).Evaluate(scorer, aligned.FoldIn, aligned.Targets, settings.MetricList());
@@ -92,6 +91,21 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{manifest.Model} on {result.UsersEvaluated:N0} {settings.Split} users ({result.UsersWithoutTargets:N0} without held-out items excluded), {result.Seconds:F2} s");
         return 0;
+    }
+
+    /// <summary>
+    /// --data, else the dataset recorded in the model's config.json, so an installed tool works from
+    /// any folder. A recorded relative path (older models) is read from the current folder.
+    /// </summary>
+    internal static string DataPath(string? data, ModelManifest manifest, string modelFolder)
+    {
+        if (data is not null) return data;
+        string? recorded = manifest.Dataset?.Source;
+        if (recorded is null)
+            throw new VaeCfException($"{Path.Combine(modelFolder, "config.json")}: no dataset recorded; pass --data PATH.");
+        if (!File.Exists(recorded) && !Directory.Exists(recorded))
+            throw new VaeCfException($"{Path.Combine(modelFolder, "config.json")}: the model's dataset '{recorded}' is not there (from {Directory.GetCurrentDirectory()}); pass --data PATH.");
+        return recorded;
     }
 
     /// <summary>JSON has no NaN: an undefined value (coverage's standard error, a split without targets) is null.</summary>

@@ -14,7 +14,7 @@ public sealed class ExperimentCommand : Command<ExperimentCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-g|--grid <FILE>")]
-        [Description("Grid file (.yaml, .yml or .json); see docs/experiments.md for the keys.")]
+        [Description("Grid file (.yaml, .yml or .json); the keys are described in the project README.")]
         public string Grid { get; init; } = "";
 
         [CommandOption("-o|--output <DIR>")]

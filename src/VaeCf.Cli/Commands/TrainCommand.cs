@@ -29,7 +29,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Titles { get; init; }
 
         [CommandOption("--lambda <L>")]
-        [Description("EASE's L2 regularization (with --model ease).")]
+        [Description("EASE's L2 regularization (with --kind ease).")]
         [DefaultValue(Baselines.EaseOptions.DefaultLambda)]
         public float EaseLambda { get; init; } = Baselines.EaseOptions.DefaultLambda;
 
@@ -59,12 +59,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (kind.IsTrained)
         {
             console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
+            SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: modelSettings.Architecture?.Kind == ModelKind.MultVae);
             result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
                 (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token), cancellationToken);
         }
         else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken);
 
-        string saved = SaveOrRescue(console, output, result, data, summary.Source);
+        // The full path, so evaluate can find the data from any folder.
+        string saved = SaveOrRescue(console, output, result, data, Path.GetFullPath(summary.Source));
         if (kind.IsTrained)
         {
             if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");

@@ -18,10 +18,17 @@ public abstract class TrainingSettings : DataSettings
     [DefaultValue("data/ml-latest-small")]
     public string Data { get; init; } = "data/ml-latest-small";
 
-    [CommandOption("-m|--model <KIND>")]
-    [Description("vae (Mult-VAE), dae (Mult-DAE) or recvae (RecVAE: --p-dims LATENT,HIDDEN, KL weight 0.005 x |history| unless --anneal constant); train also fits ease and popularity.")]
-    [DefaultValue("vae")]
-    public string Model { get; init; } = "vae";
+    // A kind is --kind and a folder is --model, in every command (evaluate, recommend, serve and
+    // export take --model DIR). --model KIND was this option's name and is still read, unlisted.
+    [CommandOption("--kind <KIND>")]
+    [Description("Model kind: vae (Mult-VAE, the default), dae (Mult-DAE) or recvae (RecVAE: --p-dims LATENT,HIDDEN, KL weight 0.005 x |history| unless --anneal constant); train also fits ease and popularity.")]
+    public string? KindName { get; init; }
+
+    /// <summary>The former name of --kind, still read so existing scripts run; not listed in --help.</summary>
+    [CommandOption("-m|--model <KIND>", IsHidden = true)]
+    public string? Model { get; init; }
+
+    private string KindText => KindName ?? Model ?? "vae";
 
     [CommandOption("--p-dims <SIZES>")]
     [Description("Decoder hidden sizes from the latent code out, comma-separated (vae: 200,600; dae: 200).")]
@@ -129,10 +136,10 @@ public abstract class TrainingSettings : DataSettings
         return ValidateData();
     }
 
-    /// <summary>The model kind --model names, from the catalogue.</summary>
-    public ModelDefinition Kind => ModelCatalogue.Default.Parse(Model, "--model", AcceptsKind);
+    /// <summary>The model kind --kind names, from the catalogue.</summary>
+    public ModelDefinition Kind => ModelCatalogue.Default.Parse(KindText, KindName is null && Model is not null ? "--model" : "--kind", AcceptsKind);
 
-    /// <summary>Which kinds --model may name here: trained ones by default; train also fits the closed-form ones.</summary>
+    /// <summary>Which kinds --kind may name here: trained ones by default; train also fits the closed-form ones.</summary>
     protected virtual bool AcceptsKind(ModelDefinition kind) => kind.IsTrained;
 
     public bool IsBaseline => !Kind.IsTrained;
@@ -153,7 +160,7 @@ public abstract class TrainingSettings : DataSettings
 
     public ModelConfig ModelConfigFor(int items)
     {
-        var config = (Kind.DefaultArchitecture ?? throw new VaeCfException($"--model {Kind.ShortName} has no network architecture.")) with
+        var config = (Kind.DefaultArchitecture ?? throw new VaeCfException($"--kind {Kind.ShortName} has no network architecture.")) with
         {
             ItemCount = items, InputDropout = Dropout, HiddenDropout = HiddenDropout,
         };

@@ -42,8 +42,8 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
         public override ValidationResult Validate()
         {
             if (AnnealCap is not null) return ValidationResult.Error("tune-beta chooses the cap itself (stage 1 anneals to 1.0); drop --anneal-cap.");
-            if (ModelCatalogue.Default.Find(Model) is { } kind && kind != ModelCatalogue.MultVae)
-                return ValidationResult.Error($"tune-beta needs --model vae: {kind.DisplayName} has no KL term.");
+            if (ModelCatalogue.Default.Find(KindName ?? Model ?? "vae") is { } kind && kind != ModelCatalogue.MultVae)
+                return ValidationResult.Error($"tune-beta needs --kind vae: {kind.DisplayName} has no KL term.");
             return base.Validate();
         }
     }
@@ -72,7 +72,7 @@ public sealed class TuneBetaCommand : Command<TuneBetaCommand.Settings>
 
         var tuning = InteractiveTraining.Run(console, options.Epochs,
             (observer, token) => BetaTuning.Tune(data, config, options, new Stages(console, observer, (stage, result) =>
-                ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, summary.Source)), token),
+                ModelFolder.Save(stage == 1 ? annealFolder : retrainFolder, result, data, Path.GetFullPath(summary.Source))), token),
             cancellationToken);
         if (tuning.Retrain is null) { console.MarkupLine("[yellow]cancelled during stage 1; its best model is saved[/]"); return ExitCodes.Interrupted; }
         var (anneal, retrain, pick) = (tuning.Anneal, tuning.Retrain, tuning.Pick!);

@@ -21,7 +21,10 @@ public sealed record Figure(string Path, string Caption);
 /// </summary>
 public static class ExperimentPlots
 {
-    /// <summary>(a) Validation NDCG@100 per epoch, beta on the right axis, the kept epoch marked.</summary>
+    /// <summary>
+    /// (a) Validation NDCG@100 per epoch, beta on the right axis when the run annealed one, the kept
+    /// epoch marked. The legend sits below the plot so it hides no line.
+    /// </summary>
     public static Figure Annealing(string title, IReadOnlyList<EpochRecord> history, string path, FigureSize size)
     {
         var plot = new Plot();
@@ -50,8 +53,10 @@ public static class ExperimentPlots
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel("validation NDCG@100");
-        plot.ShowLegend(Alignment.LowerRight);
-        return Save(plot, path, size, $"Annealing: validation NDCG@100 per epoch{(hasBeta ? " with beta" : "")}, best epoch marked ({title}).");
+        plot.ShowLegend(Edge.Bottom);
+        return Save(plot, path, size, hasBeta
+            ? $"Annealing: validation NDCG@100 and beta per epoch, best epoch marked ({title})."
+            : $"Validation NDCG@100 per epoch, best epoch marked ({title}).");
     }
 
     /// <summary>(d) Training and validation loss per epoch.</summary>
@@ -70,8 +75,8 @@ public static class ExperimentPlots
         }
         plot.Title(title);
         plot.XLabel("epoch");
-        plot.YLabel("loss (NLL + beta KL)");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.YLabel(history.Any(h => h.Beta > 0) ? "loss (NLL + beta KL)" : "loss (NLL)");
+        plot.ShowLegend(Edge.Bottom);
         return Save(plot, path, size, $"Training curves: training and validation loss per epoch ({title}).");
     }
 
@@ -85,12 +90,12 @@ public static class ExperimentPlots
             var all = plot.Add.Scatter(points.Select(r => (double)r.FirstDecoderDim!.Value).ToArray(), points.Select(r => r.N100).ToArray());
             all.LineWidth = 0;
             all.MarkerSize = 6;
-            all.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (every run)";
+            all.LegendText = $"{ModelName(group.Key.Model)} on {group.Key.Dataset} (every run)";
             // The line joins the run chosen per size by validation NDCG, as one would pick it.
             var chosen = points.GroupBy(r => r.FirstDecoderDim).Select(g => g.MaxBy(r => r.ValN100)!).OrderBy(r => r.FirstDecoderDim).ToList();
             var line = plot.Add.Scatter(chosen.Select(r => (double)r.FirstDecoderDim!.Value).ToArray(), chosen.Select(r => r.N100).ToArray(), all.Color);
             line.MarkerSize = 0;
-            line.LegendText = $"{group.Key.Model} on {group.Key.Dataset} (best by validation)";
+            line.LegendText = $"{ModelName(group.Key.Model)} on {group.Key.Dataset} (best by validation)";
         }
         // Baselines have no decoder: each is a horizontal reference at its run picked by validation.
         foreach (var group in rows.Where(r => r.IsBaseline && double.IsFinite(r.N100)).GroupBy(r => (r.Model, r.Dataset)).OrderBy(g => g.Key))
@@ -99,34 +104,85 @@ public static class ExperimentPlots
             var reference = plot.Add.HorizontalLine(picked.N100);
             reference.LinePattern = LinePattern.Dashed;
             reference.LegendText = double.IsFinite(picked.Lambda)
-                ? $"{group.Key.Model} (lambda {picked.Lambda:G4}) on {group.Key.Dataset}"
-                : $"{group.Key.Model} on {group.Key.Dataset}";
+                ? $"{ModelName(group.Key.Model)} (lambda {picked.Lambda:G4}) on {group.Key.Dataset}"
+                : $"{ModelName(group.Key.Model)} on {group.Key.Dataset}";
         }
         plot.Title("Test NDCG@100 vs first decoder dimension");
         plot.XLabel("first decoder dimension (latent size, p_dims[0])");
         plot.YLabel("test NDCG@100");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Bottom);
         return Save(plot, path, size, "Test NDCG@100 against the first decoder dimension, per model and dataset; the line follows the run picked by validation NDCG@100 at each size; dashed lines are the baselines (EASE, popularity) picked by validation.");
     }
 
-    /// <summary>(c) Test NDCG@100, Recall@20 and Recall@50 against the validation loss at the kept epoch.</summary>
-    public static Figure MetricsVsLoss(IReadOnlyList<ResultRow> rows, string path, FigureSize size)
+    /// <summary>
+    /// (c) Test NDCG@100, Recall@20 and Recall@50 against the validation loss at the kept epoch, for
+    /// the runs of one model: losses of different models are different quantities (Mult-VAE's holds
+    /// beta x KL, Mult-DAE's does not), so they never share an axis. Colour is the run's stage (its
+    /// grid), the marker shape the metric.
+    /// </summary>
+    public static Figure MetricsVsLoss(IReadOnlyList<ResultRow> rows, string model, string path, FigureSize size)
     {
         var plot = new Plot();
-        var usable = rows.Where(r => double.IsFinite(r.Loss)).OrderBy(r => r.Loss).ToList();
-        foreach (var (name, metric) in new (string, Func<ResultRow, double>)[] { ("NDCG@100", r => r.N100), ("Recall@20", r => r.R20), ("Recall@50", r => r.R50) })
+        var usable = rows.Where(r => r.Model == model && double.IsFinite(r.Loss)).OrderBy(r => r.Loss).ToList();
+        var palette = new ScottPlot.Palettes.Category10();
+        var metrics = new (string Name, Func<ResultRow, double> Value, MarkerShape Shape)[]
         {
-            var points = usable.Where(r => double.IsFinite(metric(r))).ToList();
-            var series = plot.Add.Scatter(points.Select(r => r.Loss).ToArray(), points.Select(metric).ToArray());
-            series.LineWidth = 0;
-            series.MarkerSize = 6;
-            series.LegendText = name;
+            ("NDCG@100", r => r.N100, MarkerShape.FilledCircle),
+            ("Recall@20", r => r.R20, MarkerShape.FilledSquare),
+            ("Recall@50", r => r.R50, MarkerShape.FilledTriangleUp),
+        };
+        var stages = rows.Where(r => r.Model == model).Select(r => r.Stage).Distinct().Where(s => usable.Any(r => r.Stage == s)).ToList(); // grid order
+        for (int s = 0; s < stages.Count; s++)
+        {
+            var color = palette.GetColor(s);
+            foreach (var (_, value, shape) in metrics)
+            {
+                var points = usable.Where(r => r.Stage == stages[s] && double.IsFinite(value(r))).ToList();
+                if (points.Count == 0) continue;
+                var series = plot.Add.Scatter(points.Select(r => r.Loss).ToArray(), points.Select(value).ToArray(), color);
+                series.LineWidth = 0;
+                series.MarkerSize = 8;
+                series.MarkerShape = shape;
+            }
         }
-        plot.Title("Test ranking metrics vs validation loss");
-        plot.XLabel("validation loss at the kept epoch");
+        // The legend names each colour once and each shape once, outside the data so it hides no point.
+        var legend = stages.Select((stage, s) => new LegendItem { LabelText = $"stage {stage}", MarkerShape = MarkerShape.FilledCircle, MarkerColor = palette.GetColor(s), MarkerSize = 8 })
+            .Concat(metrics.Select(m => new LegendItem { LabelText = m.Name, MarkerShape = m.Shape, MarkerColor = Colors.Gray, MarkerSize = 8 }))
+            .ToList();
+        plot.Legend.ManualItems.AddRange(legend);
+        plot.ShowLegend(Edge.Right);
+        string name = ModelName(model);
+        plot.Title($"{name}: test ranking metrics vs validation loss");
+        plot.XLabel($"{name} validation loss at the kept epoch ({LossMeaning(model)})");
         plot.YLabel("test metric");
-        plot.ShowLegend(Alignment.UpperRight);
-        return Save(plot, path, size, "Test NDCG@100, Recall@20 and Recall@50 of every run against its validation loss at the kept epoch.");
+        return Save(plot, path, size, $"{name}: test NDCG@100 (circles), Recall@20 (squares) and Recall@50 (triangles) of every run against its validation loss ({LossMeaning(model)}) at the kept epoch, coloured by stage.");
+    }
+
+    /// <summary>What a model's loss is made of, for axis labels.</summary>
+    private static string LossMeaning(string model) => model.Contains("vae", StringComparison.OrdinalIgnoreCase) ? "NLL + beta KL" : "NLL";
+
+    /// <summary>The model's name as papers write it.</summary>
+    public static string ModelName(string model) => model.ToLowerInvariant() switch
+    {
+        "vae" or "mult-vae" => "Mult-VAE",
+        "dae" or "mult-dae" => "Mult-DAE",
+        "ease" => "EASE",
+        _ => model,
+    };
+
+    /// <summary>A run's title in words: model, sizes, the settings that set it apart, its stage; no hash.</summary>
+    public static string RunTitle(ResultRow row)
+    {
+        var parts = new List<string> { row.PDims.Length > 0 ? $"{ModelName(row.Model)} {row.PDims}" : ModelName(row.Model) };
+        if (double.IsFinite(row.AnnealCap) && row.Model.Contains("vae", StringComparison.OrdinalIgnoreCase))
+            parts.Add($"beta cap {row.AnnealCap:0.###} ({row.Anneal})");
+        if (double.IsFinite(row.Lr)) parts.Add(row.LrScheduler == "plateau" ? $"lr {row.Lr:0.####} on plateau" : $"lr {row.Lr:0.####}");
+        if (double.IsFinite(row.DropoutDec) && row.DropoutDec > 0) parts.Add($"hidden dropout {row.DropoutDec:0.##}");
+        if (double.IsFinite(row.WeightDecay) && row.WeightDecay > 0) parts.Add($"weight decay {row.WeightDecay:0.#####}");
+        if (double.IsFinite(row.Lambda)) parts.Add($"lambda {row.Lambda:G4}");
+        if (row.Seed is not null) parts.Add($"seed {row.Seed}");
+        if (row.Stage.Length > 0) parts.Add($"stage {row.Stage}");
+        return string.Join(", ", parts);
     }
 
     /// <summary>
@@ -141,11 +197,10 @@ public static class ExperimentPlots
         Directory.CreateDirectory(outputDirectory);
         var runs = folders.Select(f => (Folder: f, Row: ResultRow.FromRunFolder(f))).ToList();
         var rows = runs.Select(r => r.Row).ToList();
-        var figures = new List<Figure>
-        {
-            NdcgVsDimension(rows, Path.Combine(outputDirectory, "ndcg-vs-dimension.png"), size),
-            MetricsVsLoss(rows, Path.Combine(outputDirectory, "metrics-vs-loss.png"), size),
-        };
+        var figures = new List<Figure> { NdcgVsDimension(rows, Path.Combine(outputDirectory, "ndcg-vs-dimension.png"), size) };
+        // One metrics-vs-loss figure per model that has a loss: Mult-VAE's and Mult-DAE's are different quantities.
+        foreach (string model in rows.Where(r => double.IsFinite(r.Loss)).Select(r => r.Model).Distinct().Order())
+            figures.Add(MetricsVsLoss(rows, model, Path.Combine(outputDirectory, $"metrics-vs-loss-{ExperimentGrid.Slugify(model)}.png"), size));
         // Baselines are fitted in one step and have no per-epoch history: only networks get per-run figures.
         var trained = runs.Where(r => File.Exists(Path.Combine(r.Folder, ModelStore.HistoryFile))).ToList();
         var selected = topRuns > 0 ? trained.OrderByDescending(r => r.Row.ValN100).Take(topRuns).ToList() : trained;
@@ -153,8 +208,10 @@ public static class ExperimentPlots
         {
             var history = HistoryCsv.Parse(Path.Combine(folder, ModelStore.HistoryFile));
             string name = ExperimentGrid.Slugify(Path.GetFileName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar)));
-            figures.Add(Annealing(row.RunId, history, Path.Combine(outputDirectory, $"anneal-{name}.png"), size));
-            figures.Add(TrainingCurves(row.RunId, history, Path.Combine(outputDirectory, $"curves-{name}.png"), size));
+            // "anneal-" only for runs that annealed a beta; a Mult-DAE's figure is its validation curve.
+            string prefix = history.Any(h => h.Beta > 0) ? "anneal" : "validation";
+            figures.Add(Annealing(RunTitle(row), history, Path.Combine(outputDirectory, $"{prefix}-{name}.png"), size));
+            figures.Add(TrainingCurves(RunTitle(row), history, Path.Combine(outputDirectory, $"curves-{name}.png"), size));
         }
         return figures;
     }

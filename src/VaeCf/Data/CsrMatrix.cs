@@ -2,7 +2,7 @@ namespace VaeCf.Data;
 
 /// <summary>
 /// Compressed sparse rows of a binary (or weighted) user x item matrix. Rows are users, columns
-/// are item indices of an <see cref="ItemVocabulary"/>. Column indices within a row are sorted and
+/// are item indices of the dataset's item vocabulary. Column indices within a row are sorted and
 /// unique. <see cref="Values"/> is null for a binary matrix (every stored entry is 1).
 /// </summary>
 public sealed class CsrMatrix

@@ -28,7 +28,9 @@ public static class OnnxExporter
     /// <summary>Protobuf's limit on one message.</summary>
     public const long MaxFileBytes = int.MaxValue;
 
+    /// <summary>The graph's input: float32 [batch, items], 1 for each item in a user's history, else 0.</summary>
     public const string InputName = "history";
+    /// <summary>The graph's output: float32 [batch, items], the scores VaeCf ranks by.</summary>
     public const string OutputName = "scores";
 
     /// <summary>Loads the model folder and writes the ONNX file atomically; returns its size in bytes.</summary>
@@ -38,6 +40,7 @@ public static class OnnxExporter
         return Export(scorer, manifest, outputPath);
     }
 
+    /// <summary>Writes the ONNX file of a model in memory atomically; returns its size in bytes.</summary>
     public static long Export(IScorer scorer, ModelManifest manifest, string outputPath) =>
         Export(scorer, manifest, outputPath, MaxFileBytes);
 

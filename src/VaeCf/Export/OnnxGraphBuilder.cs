@@ -11,6 +11,7 @@ public sealed class OnnxGraphBuilder(string graphName)
 {
     /// <summary>IR version 8 (ONNX 1.10+) with operator set 17: every runtime of the last years reads it.</summary>
     public const long IrVersion = 8;
+    /// <summary>The default domain's operator set the graphs use (see <see cref="IrVersion"/>).</summary>
     public const long OpsetVersion = 17;
 
     // onnx.proto TensorProto.DataType
@@ -27,6 +28,7 @@ public sealed class OnnxGraphBuilder(string graphName)
     /// <summary>A float32 graph input or output; a null dimension is symbolic (named <c>batch</c> here).</summary>
     public void Input(string name, params long?[] shape) => _inputs.Add(ValueInfo(Claim(name), shape));
 
+    /// <summary>A float32 graph output of a node's name; a null dimension is symbolic, as for <see cref="Input"/>.</summary>
     public void Output(string name, params long?[] shape) => _outputs.Add(ValueInfo(name, shape));
 
     /// <summary>A float32 constant, row-major, written as raw little-endian bytes straight from <paramref name="values"/>.</summary>
@@ -43,6 +45,7 @@ public sealed class OnnxGraphBuilder(string graphName)
         return name;
     }
 
+    /// <summary>An int64 vector constant (shapes, axes); returns its name.</summary>
     public string Int64Constant(string name, params long[] values)
     {
         var tensor = new ProtoMessage().Int(1, values.Length).Int(2, Int64Type).String(8, Claim(name)).RawInt64s(9, values);
@@ -62,8 +65,10 @@ public sealed class OnnxGraphBuilder(string graphName)
         return output;
     }
 
+    /// <summary>A key/value pair of the model's metadata_props (VaeCf writes the item IDs and the model kind).</summary>
     public void Metadata(string key, string value) => _metadata.Add((key, value));
 
+    /// <summary>The ModelProto: the graph with its inputs, outputs, weights and metadata, ready to write.</summary>
     public ProtoMessage Build(string producerVersion, string docString)
     {
         var graph = new ProtoMessage();

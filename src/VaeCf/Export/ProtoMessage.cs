@@ -87,6 +87,7 @@ public sealed class ProtoMessage
         return bytes;
     }
 
+    /// <summary>Writes the encoded message (fields in the order they were added).</summary>
     public void WriteTo(Stream stream)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The protobuf writer assumes a little-endian machine.");
@@ -121,6 +122,7 @@ public sealed class ProtoMessage
         stream.Write(scratch[..n]);
     }
 
+    /// <summary>The encoded message as one array.</summary>
     public byte[] ToArray()
     {
         using var memory = new MemoryStream(checked((int)Size));

@@ -19,6 +19,7 @@ public static class HistoryFile
     private static readonly string[] UserNames = ["user", "userId", "user_id", "uid"];
     private static readonly string[] ItemNames = ["item", "itemId", "item_id", "movieId", "sid", "asin", "id"];
 
+    /// <summary>Every history in the file; JSON lines or CSV, told from its first non-blank line.</summary>
     public static IEnumerable<History> Read(string path)
     {
         if (!File.Exists(path)) throw new VaeCfException($"Input file '{path}' does not exist.");

@@ -20,6 +20,7 @@ public sealed record MicroBatcherOptions
     /// <summary>A batch's whole top-up is bounded by this many <see cref="MaxWait"/>s.</summary>
     public const int WaitLimitFactor = 4;
 
+    /// <summary>Throws <see cref="VaeCfException"/> for a batch size under 1 or a wait outside 0-1000 ms.</summary>
     public void Validate()
     {
         if (MaxBatch < 1) throw new VaeCfException($"The micro-batch size must be at least 1, got {MaxBatch}.");
@@ -44,16 +45,22 @@ public sealed class MicroBatcher : IAsyncDisposable
     private readonly Task _loop;
     private readonly TimeProvider _time;
 
+    /// <summary>The recommender every batch is answered by.</summary>
     public Recommender Recommender => _recommender;
+    /// <summary>The batch size and wait this batcher was made with.</summary>
     public MicroBatcherOptions Options => _options;
     /// <summary>Forward passes run so far and the requests they answered; their ratio is the mean batch size.</summary>
     public long Batches => Interlocked.Read(ref _batches);
+    /// <summary>Requests answered so far (see <see cref="Batches"/>).</summary>
     public long Requests => Interlocked.Read(ref _requests);
     private long _batches, _requests;
     private int _inFlight; // requests accepted and not yet answered
     private int _lastBatch = 1; // requests in the latest pass
     private int _peakInFlight; // most requests in flight since the loop last formed a pass
 
+    /// <summary>Starts the batching loop; dispose the batcher to stop it (queued requests are answered first).</summary>
+    /// <param name="recommender">Answers each batch in one call.</param>
+    /// <param name="options">Batch size and wait; <see cref="MicroBatcherOptions"/>'s defaults when null.</param>
     /// <param name="timeProvider">The clock the waits are measured on; <see cref="TimeProvider.System"/>
     /// by default. Tests pass a manual clock to check the batching rule without depending on timing.</param>
     public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null, TimeProvider? timeProvider = null)

@@ -22,5 +22,6 @@ public readonly record struct RecommendedItem(string Id, float Score, string? Ti
 /// </summary>
 public sealed record RecommendationResult(IReadOnlyList<RecommendedItem> Items, IReadOnlyList<string> UnknownItems)
 {
+    /// <summary>How many distinct history IDs the model did not know.</summary>
     public int UnknownCount => UnknownItems.Count;
 }

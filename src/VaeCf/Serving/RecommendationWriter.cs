@@ -10,10 +10,18 @@ namespace VaeCf.Serving;
 /// </summary>
 public sealed class RecommendationWriter(TextWriter output, RecommendationWriter.Format format)
 {
-    public enum Format { JsonLines, Csv }
+    /// <summary>JSON lines or CSV.</summary>
+    public enum Format
+    {
+        /// <summary>One JSON object per result.</summary>
+        JsonLines,
+        /// <summary>One row per recommended item, with a header.</summary>
+        Csv,
+    }
 
     private bool _headerWritten;
 
+    /// <summary>"jsonl" or "csv"; <paramref name="what"/> names the option in the error.</summary>
     public static Format ParseFormat(string text, string what) => text switch
     {
         "jsonl" => Format.JsonLines,
@@ -21,6 +29,7 @@ public sealed class RecommendationWriter(TextWriter output, RecommendationWriter
         _ => throw new VaeCfException($"{what} must be jsonl or csv, got '{text}'."),
     };
 
+    /// <summary>Writes one result, labelled with <paramref name="user"/> when given.</summary>
     public void Write(string? user, RecommendationResult result)
     {
         if (format == Format.Csv) WriteCsv(user, result);

@@ -36,13 +36,21 @@ public sealed class Recommender
     /// <summary>False sends every pass through full scoring even where the screen would take it (benchmarks compare the two; the answers are the same).</summary>
     internal bool ScreeningEnabled { get; set; } = true;
 
+    /// <summary>The model that scores every item for a history.</summary>
     public IScorer Scorer { get; }
+    /// <summary>The model's config.json: kind, item IDs (column j is <c>Manifest.Items[j]</c>), training options, metrics.</summary>
     public ModelManifest Manifest { get; }
+    /// <summary>Titles for item IDs, when given; results then carry a title per item.</summary>
     public ItemMetadata? Metadata { get; }
+    /// <summary>The number of items the model ranks.</summary>
     public int ItemCount => Scorer.ItemCount;
     /// <summary>Where the model was loaded from, when it came from a folder.</summary>
     public string? Source { get; init; }
 
+    /// <summary>A recommender over a model already in memory (<see cref="Load"/> reads one from a folder).</summary>
+    /// <param name="scorer">Any model: Mult-VAE, Mult-DAE, EASE, popularity.</param>
+    /// <param name="manifest">Its manifest; the item IDs must match the scorer's item count.</param>
+    /// <param name="metadata">Optional titles for the results.</param>
     public Recommender(IScorer scorer, ModelManifest manifest, ItemMetadata? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(scorer);
@@ -118,9 +126,15 @@ public sealed class Recommender
     /// <summary>The model's column for an original item ID.</summary>
     public bool TryGetIndex(string itemId, out int index) => _indexOf.TryGetValue(itemId, out index);
 
+    /// <summary>The top <paramref name="k"/> items for one history of original item IDs.</summary>
+    /// <param name="history">Item IDs the user interacted with; unknown IDs are ignored and reported, duplicates count once, empty is allowed (the model's prior ranking).</param>
+    /// <param name="k">How many items to return; more than the catalogue returns every remaining item.</param>
+    /// <param name="excludeHistory">Leave the history's own items out of the answer (the default).</param>
+    /// <param name="exclude">Further item IDs to leave out; unknown ones are ignored.</param>
     public RecommendationResult Recommend(IReadOnlyList<string> history, int k, bool excludeHistory = true, IReadOnlyList<string>? exclude = null) =>
         Recommend(new RecommendationRequest(history, k) { ExcludeHistory = excludeHistory, Exclude = exclude });
 
+    /// <summary>The top items for one request (history, k, exclusions); see the other overload for the rules.</summary>
     public RecommendationResult Recommend(RecommendationRequest request)
     {
         var prepared = Prepare(request);
@@ -354,5 +368,6 @@ internal readonly record struct PreparedRequest(int[] History, int[] Excluded, s
 public sealed class NonFiniteScoreException(string itemId, float score)
     : VaeCfException($"The model scored item '{itemId}' {(float.IsNaN(score) ? "NaN" : score > 0 ? "+Infinity" : "-Infinity")}: its weights overflow float32, so no answer is given. Retrain or check the model folder.")
 {
+    /// <summary>The original ID of the first item scored non-finite.</summary>
     public string ItemId { get; } = itemId;
 }
