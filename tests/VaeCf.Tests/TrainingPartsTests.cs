@@ -71,5 +71,10 @@ public class TrainingPartsTests
         Assert.Contains("Learning rate", Assert.Throws<VaeCfException>(() => new TrainingOptions { LearningRate = -1 }.Validate()).Message);
         Assert.Contains("p_dims", Assert.Throws<VaeCfException>(() => new ModelConfig { ItemCount = 5, PDims = [] }.Validate()).Message);
         Assert.Contains("latent", Assert.Throws<VaeCfException>(() => new ModelConfig { ItemCount = 5, PDims = [200, 600], QDims = [600, 100] }.Validate()).Message);
+        // Sizes whose shape arithmetic would overflow, and networks too large for one parameter buffer, are user errors.
+        Assert.Contains("at most", Assert.Throws<VaeCfException>(() => new ModelConfig { ItemCount = 5_660, PDims = [200, 2_000_000_000] }.Validate()).Message);
+        var tooLarge = Assert.Throws<VaeCfException>(() => new ModelConfig { ItemCount = 1_000_000, PDims = [200, 600_000] }.Validate());
+        Assert.Contains("parameters", tooLarge.Message);
+        new ModelConfig { ItemCount = 20_108, PDims = [200, 600] }.Validate();
     }
 }

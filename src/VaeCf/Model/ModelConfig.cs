@@ -52,6 +52,9 @@ public sealed record ModelConfig
         return shapes;
     }
 
+    /// <summary>The widest hidden or latent layer accepted; far above any useful size, low enough that no shape arithmetic overflows.</summary>
+    public const int MaxLayerWidth = 1 << 20;
+
     [JsonIgnore]
     public int EncoderLayerCount => EffectiveQDims.Length;
 
@@ -65,6 +68,13 @@ public sealed record ModelConfig
         if (q.Length == 0 || q.Any(d => d <= 0)) throw new VaeCfException($"q_dims sizes must be positive, got [{string.Join(", ", q)}].");
         if (q[^1] != PDims[0])
             throw new VaeCfException($"The encoder's last size (q_dims ends with {q[^1]}) must equal the latent size (p_dims starts with {PDims[0]}).");
+        if (PDims.Concat(q).Any(d => d > MaxLayerWidth))
+            throw new VaeCfException($"Layer sizes must be at most {MaxLayerWidth:N0}, got p_dims [{string.Join(", ", PDims)}], q_dims [{string.Join(", ", q)}].");
+        long parameters = LayerShapes().Sum(shape => (long)shape.Inputs * shape.Outputs + shape.Outputs);
+        // All parameters live in one flat buffer (and so do their gradients and Adam moments).
+        if (parameters > Array.MaxLength)
+            throw new VaeCfException(
+                $"p_dims [{string.Join(", ", PDims)}] with {ItemCount:N0} items needs {parameters:N0} parameters; at most {Array.MaxLength:N0} fit (use smaller layers).");
         if (InputDropout is < 0f or >= 1f || float.IsNaN(InputDropout)) throw new VaeCfException($"Input dropout must be in [0, 1), got {InputDropout}.");
         if (HiddenDropout is < 0f or >= 1f || float.IsNaN(HiddenDropout)) throw new VaeCfException($"Hidden dropout must be in [0, 1), got {HiddenDropout}.");
     }
