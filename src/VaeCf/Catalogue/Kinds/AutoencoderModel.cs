@@ -97,7 +97,8 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
         if (architecture.Kind != Network) throw new VaeCfException($"{config}: model '{manifest.Model}' but architecture.kind is {architecture.Kind}.");
         if (architecture.ItemCount != manifest.Items.Length)
             throw new VaeCfException($"{config}: architecture.item_count is {architecture.ItemCount} but 'items' lists {manifest.Items.Length}.");
-        architecture.Validate();
+        try { architecture.Validate(); }
+        catch (VaeCfException e) { throw new VaeCfException($"{config}: {e.Message}"); }
         var network = new AutoencoderNetwork(architecture, gemm ?? new GemmEngine());
         foreach (var slot in network.Parameters.Slots)
             ModelStore.Require(tensors, directory, slot.Name, slot.Shape).Data.CopyTo(network.Parameters.View(slot));
