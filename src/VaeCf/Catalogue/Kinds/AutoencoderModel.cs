@@ -52,7 +52,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
 
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
-        var result = new Trainer(settings.Training, observer).Train(data, Architecture(settings, data.ItemCount), cancellation);
+        var result = new Trainer(settings.Training, observer, settings.Communicator).Train(data, Architecture(settings, data.ItemCount), cancellation);
         return new FittedModel
         {
             Scorer = result.Network,
