@@ -90,6 +90,8 @@ internal sealed unsafe class MpiLibrary
         int length = 0;
         if (GetLibraryVersion(buffer, &length) != Success) return "MPI";
         var text = new string((sbyte*)buffer, 0, Math.Clamp(length, 0, maxLength));
-        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "MPI";
+        // MPICH's first line is "MPICH Version:<tab>4.0.2": one line, single spaces.
+        string first = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "MPI";
+        return string.Join(' ', first.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
     }
 }
