@@ -165,14 +165,25 @@ public class DistributedTests
             var one = SafeTensors.Read(Path.Combine(root, "one", "model.safetensors")).Tensors;
             var two = SafeTensors.Read(Path.Combine(root, "two", "model.safetensors")).Tensors;
             Assert.Equal(one.Keys.Order(), two.Keys.Order());
+            // Summation order alone moves a parameter by far less than one Adam step (lr 1e-3); Adam's
+            // division by sqrt(v) lets it reach ~1e-5 where a gradient is mostly cancellation, so the
+            // bound is on the largest difference and, much tighter, on nearly all of them.
             double worst = 0;
+            long total = 0, beyond = 0;
             foreach (var (name, tensor) in one)
             {
                 var other = two[name].Data;
-                for (int i = 0; i < tensor.Data.Length; i++) worst = Math.Max(worst, Math.Abs(tensor.Data[i] - other[i]));
+                for (int i = 0; i < tensor.Data.Length; i++)
+                {
+                    double difference = Math.Abs(tensor.Data[i] - other[i]);
+                    worst = Math.Max(worst, difference);
+                    if (difference > 1e-6) beyond++;
+                    total++;
+                }
             }
-            Console.WriteLine($"{kind}: largest parameter difference P=2 vs P=1: {worst:E2}");
+            Console.WriteLine($"{kind}: largest parameter difference P=2 vs P=1: {worst:E2}; {beyond} of {total} beyond 1e-6");
             Assert.True(worst <= 1e-4, $"{kind}: parameters differ by up to {worst}");
+            Assert.True(beyond <= total / 10_000, $"{kind}: {beyond} of {total} parameters differ by more than 1e-6");
 
             static string[] Ndcg(string folder) => File.ReadLines(Path.Combine(folder, "history.csv")).Skip(1)
                 .Select(line => double.Parse(line.Split(',')[4], CultureInfo.InvariantCulture).ToString("F4", CultureInfo.InvariantCulture)).ToArray();
