@@ -73,7 +73,9 @@ public static class DistributedBench
         var network = new AutoencoderNetwork(ModelConfig.Default(kind, items), gemm);
         network.Initialize(1);
         var optimizer = new AdamOptimizer(network.Parameters, OptimizerKind.Adam, 1e-3f, 0f, threads);
-        var step = new DataParallelStep(network, comm, batch, gemm);
+        string reductionName = args.SkipWhile(a => a != "--reduction").Skip(1).FirstOrDefault() ?? "touched";
+        var reduction = reductionName == "touched" ? GradientReduction.TouchedRows : GradientReduction.Dense;
+        var step = new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction };
         var order = Enumerable.Range(0, clicks.Rows).ToArray();
         new Random(1).Shuffle(order);
         var batchTimes = new List<double>();
@@ -103,7 +105,7 @@ public static class DistributedBench
         long bytesPerBatch = comm.Size > 1 ? step.BytesReduced / step.Steps : 0;
         if (comm.IsRoot)
         {
-            Console.WriteLine($"# data-parallel step, {Name(kind)} [{items}-600-200-600-{items}], global batch {batch}, {comm.Description} x {threads} thread(s), load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            Console.WriteLine($"# data-parallel step, {Name(kind)} [{items}-600-200-600-{items}], global batch {batch}, {comm.Description} x {threads} thread(s), {reductionName} reduction, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             Console.WriteLine("processes,threads,batch_ms,compute_ms,allreduce_ms,adam_ms,communication_share,bytes_reduced_per_batch");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{comm.Size},{threads},{figures[0] * 1e3:F1},{(figures[0] - figures[1] - figures[2]) * 1e3:F1},{figures[1] * 1e3:F1},{figures[2] * 1e3:F1},{figures[1] / figures[0]:F3},{bytesPerBatch}"));

@@ -5,6 +5,19 @@ using VaeCf.Numerics;
 
 namespace VaeCf.Distributed;
 
+/// <summary>How the input layer's weight gradient (items x hidden, nonzero only in rows a batch touched) is summed.</summary>
+public enum GradientReduction
+{
+    /// <summary>The whole gradient buffer in one allreduce.</summary>
+    Dense,
+    /// <summary>
+    /// The union of the processes' touched input rows is agreed first (a sum of per-item flags),
+    /// then only those rows and the other layers are packed and summed: fewer bytes when a batch
+    /// touches a small part of the catalogue, two more passes over them and one more collective.
+    /// </summary>
+    TouchedRows,
+}
+
 /// <summary>
 /// One synchronous data-parallel training step: the global batch is cut into one contiguous slice
 /// per process; each runs forward and backward on its slice with the loss normalized by the global
@@ -18,6 +31,13 @@ public sealed class DataParallelStep
     private readonly ICommunicator _communicator;
     private readonly NetworkWorkspace _workspace;
     private readonly double[] _scalars = new double[3];
+    private float[] _rowFlags = [];
+    private int[] _unionRows = [];
+    private int _unionCount;
+    private float[] _packed = [];
+
+    /// <summary>How the input layer's gradient is summed; both give the same sums. Touched rows won on bytes (67 MB against 98 MB per ML-20M batch) and time (docs/distributed.md).</summary>
+    public GradientReduction Reduction { get; init; } = GradientReduction.TouchedRows;
 
     /// <summary>Seconds spent in the gradient and loss reductions (zero with one process).</summary>
     public double CommunicationSeconds { get; private set; }
@@ -73,12 +93,17 @@ public sealed class DataParallelStep
         Steps++;
         if (_communicator.Size == 1) return (local, stopRequested);
 
-        _communicator.Sum(_network.Gradients);
+        if (Reduction == GradientReduction.TouchedRows) SumTouchedRows();
+        else
+        {
+            _communicator.Sum(_network.Gradients);
+            BytesReduced += (long)_network.Gradients.Length * sizeof(float);
+        }
         _scalars[0] = local.NegativeLogLikelihood;
         _scalars[1] = local.Kl;
         _scalars[2] = stopRequested ? 1 : 0;
         _communicator.Sum(_scalars);
-        BytesReduced += (long)_network.Gradients.Length * sizeof(float) + _scalars.Length * sizeof(double);
+        BytesReduced += _scalars.Length * sizeof(double);
         CommunicationSeconds += Stopwatch.GetElapsedTime(t1).TotalSeconds;
         return (new LossParts(_scalars[0], _scalars[1], beta), _scalars[2] > 0);
     }
@@ -89,6 +114,40 @@ public sealed class DataParallelStep
     /// </summary>
     public void AfterUpdate()
     {
-        if (_communicator.Size > 1) _network.ClearInputWeightGradient();
+        if (_communicator.Size == 1) return;
+        if (Reduction == GradientReduction.Dense) { _network.ClearInputWeightGradient(); return; }
+        var slot = _network.WeightSlot(0);
+        int outputs = _network.Shapes[0].Outputs;
+        for (int i = 0; i < _unionCount; i++) Array.Clear(_network.Gradients, slot.Offset + _unionRows[i] * outputs, outputs);
+    }
+
+    /// <summary>
+    /// Sums the touched input rows (their union over processes, packed together) and, in place,
+    /// every other parameter's gradient: the rows are the only part worth the copies.
+    /// </summary>
+    private void SumTouchedRows()
+    {
+        var gradients = _network.Gradients;
+        var slot = _network.WeightSlot(0);
+        int outputs = _network.Shapes[0].Outputs, items = _network.ItemCount;
+        if (_rowFlags.Length != items) { _rowFlags = new float[items]; _unionRows = new int[items]; }
+        Array.Clear(_rowFlags);
+        foreach (int row in _workspace.TouchedInputRows) _rowFlags[row] = 1f;
+        _communicator.Sum(_rowFlags);
+        _unionCount = 0;
+        for (int item = 0; item < items; item++) if (_rowFlags[item] > 0f) _unionRows[_unionCount++] = item;
+
+        int packedLength = _unionCount * outputs;
+        if (_packed.Length < packedLength) _packed = new float[Math.Max(packedLength, Math.Min(slot.Length, packedLength * 2))];
+        var packed = _packed.AsSpan(0, packedLength);
+        for (int i = 0; i < _unionCount; i++)
+            gradients.AsSpan(slot.Offset + _unionRows[i] * outputs, outputs).CopyTo(packed.Slice(i * outputs, outputs));
+        _communicator.Sum(packed);
+        for (int i = 0; i < _unionCount; i++)
+            packed.Slice(i * outputs, outputs).CopyTo(gradients.AsSpan(slot.Offset + _unionRows[i] * outputs, outputs));
+        // The input weight's bias and every later layer lie after it in the buffer; anything before it is summed too.
+        _communicator.Sum(gradients.AsSpan(0, slot.Offset));
+        _communicator.Sum(gradients.AsSpan(slot.Offset + slot.Length));
+        BytesReduced += (long)items * sizeof(float) + ((long)packedLength + gradients.Length - slot.Length) * sizeof(float);
     }
 }
