@@ -81,8 +81,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         console.MarkupLine($"[bold]{Markup.Escape(summary.Source)}[/]: {data.Train.Rows:N0} training users, {data.Validation.UserCount:N0} validation, {data.Test.UserCount:N0} test, {data.ItemCount:N0} items");
         var titles = settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data);
         var kind = settings.Kind;
-        if (!kind.IsTrained && communicator.Size > 1)
-            throw new VaeCfException($"--model {settings.ModelName} is a closed-form fit on one process; run it without mpiexec (or with --distributed off).");
+        if (!kind.TrainsDataParallel && communicator.Size > 1)
+            throw new VaeCfException(kind.IsTrained
+                ? $"--model {settings.ModelName} does not train across processes yet (Mult-VAE and Mult-DAE do); run it without mpiexec (or with --distributed off)."
+                : $"--model {settings.ModelName} is a closed-form fit on one process; run it without mpiexec (or with --distributed off).");
         var modelSettings = settings.ToModelSettings(data.ItemCount) with { Communicator = communicator };
         FitResult result;
         if (kind.IsTrained)

@@ -365,4 +365,19 @@ public static class Gaussian
         double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
+
+    /// <summary>Fills <paramref name="output"/> with standard normal draws, both Box-Muller outputs of each pair used (half the logs and uniforms of <see cref="Next"/>).</summary>
+    public static void Fill(Random rng, Span<float> output)
+    {
+        int i = 0;
+        for (; i + 1 < output.Length; i += 2)
+        {
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            var (sin, cos) = Math.SinCos(2 * Math.PI * u2);
+            output[i] = (float)(radius * cos);
+            output[i + 1] = (float)(radius * sin);
+        }
+        if (i < output.Length) output[i] = (float)Next(rng);
+    }
 }

@@ -16,6 +16,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
     public override string ShortName => Network == ModelKind.MultVae ? "vae" : "dae";
     public override string DisplayName => Network == ModelKind.MultVae ? "Mult-VAE" : "Mult-DAE";
     public override bool IsTrained => true;
+    public override bool TrainsDataParallel => true;
 
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
