@@ -24,7 +24,7 @@ public class GradientCheckTests
 
     private static double LossAt(AutoencoderNetwork net, NetworkWorkspace ws, CsrMatrix x, int[] rows, float beta, int seed)
     {
-        net.Forward(ws, x, rows, training: true, new Random(seed));
+        net.Forward(ws, x, rows, training: true, new TrainingDraws(seed, 1));
         return net.ComputeLoss(ws, x, rows, beta).Total;
     }
 
@@ -88,7 +88,7 @@ public class GradientCheckTests
         net.Initialize(1);
         var x = CsrMatrix.FromRows(6, new[] { new[] { 0, 2 }, new[] { 5 } });
         var ws = net.CreateWorkspace(2);
-        net.Forward(ws, x, new[] { 0 }, training: true, new Random(1));
+        net.Forward(ws, x, new[] { 0 }, training: true, new TrainingDraws(1, 1));
         net.ComputeLoss(ws, x, new[] { 0 }, 0f);
         net.Backward(ws);
         var w0 = net.WeightSlot(0);
@@ -96,7 +96,7 @@ public class GradientCheckTests
         Assert.True(RowNorm(0) > 0 && RowNorm(2) > 0);
         Assert.Equal(0f, RowNorm(5));
         // A second batch touching other items must clear the first batch's rows.
-        net.Forward(ws, x, new[] { 1 }, training: true, new Random(1));
+        net.Forward(ws, x, new[] { 1 }, training: true, new TrainingDraws(1, 1));
         net.ComputeLoss(ws, x, new[] { 1 }, 0f);
         net.Backward(ws);
         Assert.Equal(0f, RowNorm(0));
@@ -162,7 +162,7 @@ public class SamplingTests
         var x = CsrMatrix.FromRows(5, Enumerable.Range(0, 200).Select(u => new[] { u % 5 }).ToArray());
         var ws = net.CreateWorkspace(200);
         var rows = Enumerable.Range(0, 200).ToArray();
-        net.Forward(ws, x, rows, training: true, new Random(3));
+        net.Forward(ws, x, rows, training: true, new TrainingDraws(3, 1));
         var noise = ws.Noise.AsSpan(0, 200 * 50).ToArray();
         double mean = noise.Average(v => (double)v);
         double variance = noise.Average(v => (v - mean) * (v - mean));
@@ -183,7 +183,7 @@ public class SamplingTests
         net.Initialize(2);
         var x = CsrMatrix.FromRows(6, new[] { new[] { 0, 3 } });
         var ws = net.CreateWorkspace(1);
-        net.Forward(ws, x, new[] { 0 }, training: true, new Random(1));
+        net.Forward(ws, x, new[] { 0 }, training: true, new TrainingDraws(1, 1));
         var trained = ws.Logits.AsSpan(0, 6).ToArray();
         net.Forward(ws, x, new[] { 0 }, training: false);
         Assert.NotEqual(trained, ws.Logits.AsSpan(0, 6).ToArray());

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Catalogue;
 using VaeCf.Data;
+using VaeCf.Distributed;
 using VaeCf.Evaluation;
 using VaeCf.Model;
 using VaeCf.Persistence;
@@ -40,24 +41,55 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--no-example")]
         [Description("Skip the example recommendations for a held-out user.")]
         public bool NoExample { get; init; }
+
+        [CommandOption("--distributed <MODE>")]
+        [Description("auto (MPI when started by mpiexec or srun), off, or mpi (join MPI even without a launcher).")]
+        [DefaultValue(DistributedMode.Auto)]
+        public DistributedMode Distributed { get; init; } = DistributedMode.Auto;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        using var communicator = CommunicatorFactory.Create(settings.Distributed);
+        if (communicator.Size == 1) return Execute(AnsiConsole.Console, communicator, settings, cancellationToken);
+        // Only rank 0 prints and writes; the others run the same code on a console that goes nowhere.
+        var console = communicator.IsRoot ? AnsiConsole.Console
+            : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(TextWriter.Null), Interactive = InteractionSupport.No });
+        try
+        {
+            return Execute(console, communicator, settings, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // One failing process must end the job: the others would wait in the next collective forever.
+            bool userError = e is VaeCfException || e.InnerException is VaeCfException;
+            string message = e is VaeCfException ? e.Message : e.InnerException is VaeCfException inner ? inner.Message : e.ToString();
+            Console.Error.WriteLine($"error (process {communicator.Rank} of {communicator.Size}): {message}");
+            communicator.Abort(userError ? 2 : 1);
+            throw;
+        }
+    }
+
+    private static int Execute(IAnsiConsole console, ICommunicator communicator, Settings settings, CancellationToken cancellationToken)
+    {
         string output = settings.Output ?? Path.Combine("runs", $"{settings.ModelName}-{DateTime.Now:yyyyMMdd-HHmmss}");
         OutputPaths.EnsureNotAnInput(output, settings.Data, settings.Titles);
         // Before the fit, not after: a run of hours must not end in "cannot write".
-        ModelStore.CheckWritable(output, settings.Overwrite);
+        if (communicator.IsRoot) ModelStore.CheckWritable(output, settings.Overwrite);
 
         var data = DatasetLoader.Load(settings.Data, settings.ToOptions(), out var summary);
         console.MarkupLine($"[bold]{Markup.Escape(summary.Source)}[/]: {data.Train.Rows:N0} training users, {data.Validation.UserCount:N0} validation, {data.Test.UserCount:N0} test, {data.ItemCount:N0} items");
         var titles = settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data);
         var kind = settings.Kind;
-        var modelSettings = settings.ToModelSettings(data.ItemCount);
+        if (!kind.TrainsDataParallel && communicator.Size > 1)
+            throw new VaeCfException(kind.IsTrained
+                ? $"--model {settings.ModelName} does not train across processes yet (Mult-VAE and Mult-DAE do); run it without mpiexec (or with --distributed off)."
+                : $"--model {settings.ModelName} is a closed-form fit on one process; run it without mpiexec (or with --distributed off).");
+        var modelSettings = settings.ToModelSettings(data.ItemCount) with { Communicator = communicator };
         FitResult result;
         if (kind.IsTrained)
         {
+            if (communicator.Size > 1) console.MarkupLine($"data parallel: {Markup.Escape(communicator.Description)}, global batch {modelSettings.Training.BatchSize}");
             console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
             SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: modelSettings.Architecture?.Kind == ModelKind.MultVae);
             result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
@@ -65,8 +97,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken);
 
-        // The full path, so evaluate can find the data from any folder.
-        string saved = SaveOrRescue(console, output, result, data, Path.GetFullPath(summary.Source));
+        // The full path, so evaluate can find the data from any folder. Only rank 0 writes.
+        string saved = communicator.IsRoot ? SaveOrRescue(console, output, result, data, Path.GetFullPath(summary.Source)) : output;
         if (kind.IsTrained)
         {
             if (result.StopReason is not null && !result.Diverged) console.MarkupLine($"[yellow]stopped: {Markup.Escape(result.StopReason)}[/]");
@@ -75,7 +107,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         else console.MarkupLine($"fitted {kind.ShortName} in {result.Seconds:F1} s");
         Report(console, result.Validation, result.Test, saved);
-        if (!settings.NoExample && result.Test is not null) ShowExample(console, result.Scorer, data, titles);
+        if (!settings.NoExample && result.Test is not null && communicator.IsRoot) ShowExample(console, result.Scorer, data, titles);
         if (saved != output) return ExitCodes.UserError;
         if (result.Diverged)
         {

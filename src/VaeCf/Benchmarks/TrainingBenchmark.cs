@@ -144,7 +144,7 @@ public static class TrainingBenchmark
             var rows = order.AsSpan(start, Math.Min(o.BatchSize, clicks.Rows - start));
             long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
             Mark(wallMarks, cpuMarks, 0);
-            network.Forward(ws, clicks, rows, training: true, rng);
+            network.Forward(ws, clicks, rows, training: true, new TrainingDraws(o.Seed, 1 + b / batchesInData));
             Mark(wallMarks, cpuMarks, 1);
             network.ComputeLoss(ws, clicks, rows, beta);
             Mark(wallMarks, cpuMarks, 2);
@@ -174,7 +174,7 @@ public static class TrainingBenchmark
             {
                 int start = b * o.BatchSize;
                 var rows = order.AsSpan(start, Math.Min(o.BatchSize, clicks.Rows - start));
-                network.Forward(ws, clicks, rows, training: true, rng);
+                network.Forward(ws, clicks, rows, training: true, new TrainingDraws(o.Seed, 0));
                 network.ComputeLoss(ws, clicks, rows, beta);
                 network.Backward(ws);
                 optimizer.Step(network.Gradients);

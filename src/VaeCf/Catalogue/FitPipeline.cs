@@ -18,7 +18,7 @@ public static class FitPipeline
         ArgumentNullException.ThrowIfNull(data);
         kind.Validate(settings);
         var fitted = kind.Fit(data, settings, TrainingObserverAdapter.Wrap(observer), cancellation);
-        var evaluator = new Evaluator(settings.Training.EvaluationBatchSize, settings.Threads);
+        var evaluator = new Evaluator(settings.Training.EvaluationBatchSize, settings.Threads, communicator: settings.Communicator);
         var validation = fitted.ValidatedDuringFit ? fitted.Validation
             : data.Validation.UserCount > 0 ? evaluator.Evaluate(fitted.Scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
         var test = data.Test.UserCount > 0 ? evaluator.Evaluate(fitted.Scorer, data.Test.FoldIn, data.Test.Targets) : null;

@@ -33,6 +33,9 @@ public abstract class ModelDefinition
     /// <summary>Whether the kind trains over epochs (a history.csv, seeds and training options) rather than solving in closed form.</summary>
     public abstract bool IsTrained { get; }
 
+    /// <summary>Whether its fit trains one model across the processes of <see cref="ModelSettings.Communicator"/> (docs/distributed.md).</summary>
+    public virtual bool TrainsDataParallel => false;
+
     public bool Reads(string optionKey) => CommonOptionKeys.Contains(optionKey) || OptionKeys.Contains(optionKey);
 
     /// <summary>A trained network's architecture before its item count is known; null for kinds without one.</summary>

@@ -1,4 +1,5 @@
 using VaeCf.Baselines;
+using VaeCf.Distributed;
 using VaeCf.Model;
 using VaeCf.Training;
 
@@ -16,6 +17,13 @@ public sealed record ModelSettings
     public TrainingOptions Training { get; init; } = new();
     /// <summary>EASE's L2 penalty.</summary>
     public float Lambda { get; init; } = EaseOptions.DefaultLambda;
+
+    /// <summary>
+    /// The processes training one model together (data parallelism, docs/distributed.md); null is
+    /// one process. Where the fit runs, not what it fits: never saved with the model.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ICommunicator? Communicator { get; init; }
 
     public int Threads => Training.Threads;
 }

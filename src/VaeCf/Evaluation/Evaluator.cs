@@ -1,4 +1,5 @@
 using VaeCf.Data;
+using VaeCf.Distributed;
 using VaeCf.Model;
 
 namespace VaeCf.Evaluation;
@@ -85,16 +86,19 @@ public sealed class Evaluator
     public int BatchSize { get; }
     public int Threads { get; }
     public EvaluationWorkspace Workspace { get; }
+    /// <summary>Processes that split the users (a contiguous share each) and combine the per-user values.</summary>
+    public ICommunicator Communicator { get; }
 
     /// <summary>Users scored at once unless told otherwise: large enough to keep the GEMMs busy, small enough that the score block stays modest.</summary>
     public const int DefaultBatchSize = 1000;
 
-    public Evaluator(int batchSize = DefaultBatchSize, int threads = 0, EvaluationWorkspace? workspace = null)
+    public Evaluator(int batchSize = DefaultBatchSize, int threads = 0, EvaluationWorkspace? workspace = null, ICommunicator? communicator = null)
     {
         if (batchSize <= 0) throw new VaeCfException($"Evaluation batch size must be positive, got {batchSize}.");
         BatchSize = batchSize;
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
         Workspace = workspace ?? new EvaluationWorkspace();
+        Communicator = communicator ?? SingleProcessCommunicator.Instance;
     }
 
     public EvaluationResult Evaluate(IScorer scorer, CsrMatrix foldIn, CsrMatrix targets, IReadOnlyList<MetricSpec>? metrics = null,
@@ -115,12 +119,14 @@ public sealed class Evaluator
         for (int m = 0; m < metrics.Count; m++)
             if (!metrics[m].IsPerUser) (coverage ??= new ItemCoverage?[metrics.Count])[m] = new ItemCoverage(items, metrics[m].K);
         var perUser = Workspace.PerUser(metrics.Count, users);
-        int batch = Math.Min(BatchSize, Math.Max(users, 1));
+        // Each process scores its own users; the others' per-user values are zeroed before the sum fills them in.
+        var (first, share) = DataParallelStep.Slice(users, Communicator.Rank, Communicator.Size);
+        int batch = Math.Min(BatchSize, Math.Max(share, 1));
         var rankings = Workspace.Rankings(Threads, Math.Min(maxK, items));
 
-        for (int start = 0; start < users; start += batch)
+        for (int start = first; start < first + share; start += batch)
         {
-            int count = Math.Min(batch, users - start);
+            int count = Math.Min(batch, first + share - start);
             float[] scores = Workspace.Score(scorer, foldIn, start, count);
             int workers = Math.Min(Threads, count);
             Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = Threads }, w =>
@@ -139,7 +145,19 @@ public sealed class Evaluator
                     if (coverage is not null && !userTargets.IsEmpty) foreach (var c in coverage) c?.Mark(top);
                 }
             });
-            progress?.Report((start + count, users));
+            progress?.Report((start + count - first, share));
+        }
+        if (Communicator.Size > 1)
+        {
+            // The workspace's buffers hold earlier evaluations: other processes' users are zeroed, and
+            // adding exact zeros changes no bits, so every process ends with the one-process values.
+            for (int m = 0; m < metrics.Count; m++)
+            {
+                perUser[m].AsSpan(0, first).Clear();
+                perUser[m].AsSpan(first + share, users - first - share).Clear();
+                Communicator.Sum(perUser[m].AsSpan(0, users));
+            }
+            if (coverage is not null) foreach (var c in coverage) c?.CombineAcross(Communicator);
         }
 
         int evaluated = 0;

@@ -100,5 +100,14 @@ public sealed class ItemCoverage(int items, int k)
 
     public int ItemsCovered => _seen.Count(seen => seen);
 
+    /// <summary>Items covered by any process's users (every process ends with the union).</summary>
+    public void CombineAcross(Distributed.ICommunicator communicator)
+    {
+        var counts = new double[_seen.Length];
+        for (int i = 0; i < counts.Length; i++) counts[i] = _seen[i] ? 1 : 0;
+        communicator.Sum(counts);
+        for (int i = 0; i < counts.Length; i++) _seen[i] = counts[i] > 0;
+    }
+
     public double Share => _seen.Length == 0 ? double.NaN : (double)ItemsCovered / _seen.Length;
 }

@@ -89,9 +89,9 @@ public sealed class AutoencoderNetwork : IScorer
     /// applies dropout and samples the code; evaluation uses the mean. Logits end in
     /// <see cref="NetworkWorkspace.Logits"/> (rows x items).
     /// </summary>
-    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng = null)
+    public void Forward(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, TrainingDraws? draws = null)
     {
-        ForwardHiddenLayers(ws, clicks, users, training, rng);
+        ForwardHiddenLayers(ws, clicks, users, training, draws);
         ForwardOutputLayer(ws, users.Length);
     }
 
@@ -100,20 +100,20 @@ public sealed class AutoencoderNetwork : IScorer
     /// <see cref="OutputLayerInput"/>: serving finishes the item-wide last layer with pre-packed weights.
     /// </summary>
     internal void ForwardHidden(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users) =>
-        ForwardHiddenLayers(ws, clicks, users, training: false, rng: null);
+        ForwardHiddenLayers(ws, clicks, users, training: false, draws: null);
 
     /// <summary>rows x (output layer inputs) after <see cref="ForwardHidden"/>.</summary>
     internal ReadOnlySpan<float> OutputLayerInput(NetworkWorkspace ws, int rows) => LayerInput(ws, LayerCount - 1, rows);
 
-    private void ForwardHiddenLayers(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, Random? rng)
+    private void ForwardHiddenLayers(NetworkWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, bool training, TrainingDraws? draws)
     {
         int rows = users.Length;
         if (rows > ws.MaxRows) throw new ArgumentException($"Batch of {rows} rows exceeds the workspace's {ws.MaxRows}.");
         if (clicks.Columns != ItemCount) throw new VaeCfException($"Input has {clicks.Columns} items but the model was built for {ItemCount}.");
-        if (training && rng is null) throw new ArgumentNullException(nameof(rng), "Training needs a seeded random source.");
+        if (training && draws is null) throw new ArgumentNullException(nameof(draws), "Training needs the epoch's seeded draws.");
         ws.Rows = rows;
         ws.Training = training;
-        ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, rng);
+        ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, training ? draws : null);
 
         var (_, firstOutputs) = Shapes[0];
         float[] values = Parameters.Values;
@@ -122,14 +122,14 @@ public sealed class AutoencoderNetwork : IScorer
         RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
             SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
                 values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
-        FinishLayer(ws, 0, rows, training, rng);
+        FinishLayer(ws, 0, rows, training);
 
         for (int l = 1; l < LayerCount - 1; l++)
         {
             var (inputs, outputs) = Shapes[l];
             DenseLayer.Forward(ws.Gemm, ws.Activations[l], LayerInput(ws, l, rows), Parameters.View(_weights[l]),
                 Parameters.View(_biases[l]), rows, inputs, outputs);
-            FinishLayer(ws, l, rows, training, rng);
+            FinishLayer(ws, l, rows, training);
         }
     }
 
@@ -150,7 +150,7 @@ public sealed class AutoencoderNetwork : IScorer
             Parameters.Values.AsSpan(_weights[last].Offset, stride * outputs), outputs, 0f, ws.Activations[last], outputs);
     }
 
-    private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training, Random? rng)
+    private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training)
     {
         int outputs = Shapes[layer].Outputs;
         var act = ws.Activations[layer].AsSpan(0, rows * outputs);
@@ -159,20 +159,27 @@ public sealed class AutoencoderNetwork : IScorer
         {
             float keepScale = 1f / (1f - Config.HiddenDropout);
             var mask = ws.DropMasks[layer]!.AsSpan(0, act.Length);
-            for (int i = 0; i < mask.Length; i++) mask[i] = rng!.NextSingle() < Config.HiddenDropout ? 0f : keepScale;
+            ulong stream = TrainingDraws.HiddenDropoutStream + (ulong)layer;
+            for (int r = 0; r < rows; r++)
+            {
+                var userDraws = ws.RowDraws[r];
+                var rowMask = mask.Slice(r * outputs, outputs);
+                for (int k = 0; k < outputs; k++) rowMask[k] = userDraws.Uniform(stream, k) < Config.HiddenDropout ? 0f : keepScale;
+            }
             TensorPrimitives.Multiply(act, mask, ws.Dropped[layer]!.AsSpan(0, act.Length));
         }
         else if (ws.Dropped[layer] is { } dropped) act.CopyTo(dropped);
-        if (IsVariational && layer == CodeLayer) SampleCode(ws, rows, training, rng);
+        if (IsVariational && layer == CodeLayer) SampleCode(ws, rows, training);
     }
 
-    /// <summary>z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1) in training; z = mu otherwise.</summary>
-    private void SampleCode(NetworkWorkspace ws, int rows, bool training, Random? rng)
+    /// <summary>z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1), each user's from its own draws, in training; z = mu otherwise.</summary>
+    private void SampleCode(NetworkWorkspace ws, int rows, bool training)
     {
         int latent = Config.LatentSize;
         var code = ws.Activations[CodeLayer];
         var noise = ws.Noise.AsSpan(0, rows * latent);
-        if (training) Gaussian.Fill(rng!, noise);
+        if (training)
+            for (int r = 0; r < rows; r++) ws.RowDraws[r].Gaussians(TrainingDraws.NoiseStream, noise.Slice(r * latent, latent));
         else noise.Clear();
         for (int r = 0; r < rows; r++)
         {
@@ -190,17 +197,23 @@ public sealed class AutoencoderNetwork : IScorer
     /// Loss of the last forward pass against <paramref name="targets"/> (rows <paramref name="users"/>),
     /// with its gradient left in the workspace for <see cref="Backward"/>. The logits are consumed.
     /// </summary>
-    public LossParts ComputeLoss(NetworkWorkspace ws, CsrMatrix targets, ReadOnlySpan<int> users, float beta)
+    /// <param name="normalizer">
+    /// The rows the loss is averaged over; defaults to this batch's. Data-parallel training passes
+    /// the global batch, so each process's loss and gradient are its share of the global mean and
+    /// summing them across processes gives the one-process values.
+    /// </param>
+    public LossParts ComputeLoss(NetworkWorkspace ws, CsrMatrix targets, ReadOnlySpan<int> users, float beta, int normalizer = 0)
     {
         int rows = ws.Rows;
+        int scaleRows = normalizer > 0 ? normalizer : rows;
         ws.LoadTargets(targets, users);
         int items = ItemCount;
         // Rows are independent (one softmax each), so threads split them; each row's result is the same whatever the split.
         RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
-            Loss.MultinomialNll(ws.Logits, start, end, rows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses, ws.Gemm.Simd));
+            Loss.MultinomialNll(ws.Logits, start, end, scaleRows, items, ws.TargetPointers, ws.TargetColumns, ws.TargetValues, ws.RowLosses, ws.Gemm.Simd));
         double nll = 0;
         for (int r = 0; r < rows; r++) nll += ws.RowLosses[r];
-        nll = rows == 0 ? 0 : nll / rows;
+        nll = rows == 0 ? 0 : nll / scaleRows;
         double kl = 0;
         if (IsVariational)
         {
@@ -208,7 +221,7 @@ public sealed class AutoencoderNetwork : IScorer
             var code = ws.Activations[CodeLayer].AsSpan(0, rows * 2 * latent);
             var dCode = ws.CodeGradient.AsSpan(0, rows * 2 * latent);
             dCode.Clear();
-            kl = Loss.GaussianKl(code, code[latent..], 2 * latent, rows, latent, dCode, dCode[latent..], beta);
+            kl = Loss.GaussianKl(code, code[latent..], 2 * latent, rows, latent, dCode, dCode[latent..], beta, scaleRows);
         }
         return new LossParts(nll, kl, beta);
     }
@@ -293,6 +306,15 @@ public sealed class AutoencoderNetwork : IScorer
         int outputs = Shapes[0].Outputs, offset = _weights[0].Offset;
         foreach (int row in ws.TouchedInputRows) Array.Clear(Gradients, offset + row * outputs, outputs);
         ws.ForgetTouchedInputRows();
+    }
+
+    /// <summary>
+    /// Zeroes the input layer's whole weight gradient. After gradients are summed across processes
+    /// it holds rows other processes' users touched, which this workspace's list does not know.
+    /// </summary>
+    public void ClearInputWeightGradient()
+    {
+        Array.Clear(Gradients, _weights[0].Offset, _weights[0].Length);
     }
 
     /// <summary>Zeroes the whole gradient buffer (after loading parameters, for instance).</summary>

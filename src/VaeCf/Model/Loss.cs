@@ -73,13 +73,15 @@ public static class Loss
     /// <summary>
     /// KL(q(z|x) || N(0, I)) = sum_k 0.5 (-logvar + exp(logvar) + mu^2 - 1) per row. Adds
     /// weight * d(mean KL) to <paramref name="dMu"/> and <paramref name="dLogVar"/> (rows x latent,
-    /// with the given row stride) and returns the unweighted batch mean.
+    /// with the given row stride) and returns the unweighted batch mean (the sum over
+    /// <paramref name="normalizer"/> rows when given: this batch's share of a larger batch's mean).
     /// </summary>
     public static double GaussianKl(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, int stride, int rows, int latent,
-        Span<float> dMu, Span<float> dLogVar, float weight)
+        Span<float> dMu, Span<float> dLogVar, float weight, int normalizer = 0)
     {
         double total = 0;
-        float scale = weight / rows;
+        int scaleRows = normalizer > 0 ? normalizer : rows;
+        float scale = weight / scaleRows;
         for (int r = 0; r < rows; r++)
         {
             int o = r * stride;
@@ -92,6 +94,6 @@ public static class Loss
                 dLogVar[o + k] += scale * 0.5f * (ev - 1f);
             }
         }
-        return rows == 0 ? 0 : total / rows;
+        return rows == 0 ? 0 : total / scaleRows;
     }
 }

@@ -41,6 +41,9 @@ public sealed class NetworkWorkspace
     internal ReadOnlySpan<float> TargetValues => _targetsBinary ? ReadOnlySpan<float>.Empty : _targetValues;
     private bool _targetsBinary = true;
 
+    /// <summary>Per row of the batch, that user's draws for this epoch (training only).</summary>
+    internal UserDraws[] RowDraws { get; }
+
     internal List<int> TouchedInputRows { get; } = new();
     private readonly bool[] _touched;
     private readonly int[] _rowRange;
@@ -76,6 +79,7 @@ public sealed class NetworkWorkspace
         TargetPointers = new int[maxRows + 1];
         _touched = new bool[network.ItemCount];
         _rowRange = new int[maxRows];
+        RowDraws = new UserDraws[maxRows];
     }
 
     /// <summary>Bytes of every buffer this workspace holds now (the sparse-input buffers grow with the largest batch seen; the GEMM engine's packing is not counted).</summary>
@@ -120,10 +124,13 @@ public sealed class NetworkWorkspace
 
     /// <summary>
     /// Builds the sparse input: each row L2-normalized (an empty row stays empty instead of
-    /// dividing by zero), then inverted dropout with drop probability <paramref name="dropout"/>.
+    /// dividing by zero), then inverted dropout with drop probability <paramref name="dropout"/>,
+    /// each click kept or dropped by its user's own draw (<see cref="TrainingDraws"/>).
     /// </summary>
-    internal void LoadInput(CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, Random? rng)
+    internal void LoadInput(CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, TrainingDraws? draws)
     {
+        if (draws is { } d)
+            for (int r = 0; r < users.Length; r++) RowDraws[r] = d.ForUser(users[r]);
         int total = 0;
         foreach (int u in users) total += clicks.RowLength(u);
         if (InputColumns.Length < total) { InputColumns = new int[total * 2]; InputValues = new float[total * 2]; }
@@ -142,7 +149,7 @@ public sealed class NetworkWorkspace
             float inverseNorm = (float)(1.0 / Math.Sqrt(squares));
             for (int e = 0; e < cols.Length; e++)
             {
-                if (dropout > 0f && rng!.NextSingle() < dropout) continue;
+                if (dropout > 0f && RowDraws[r].Uniform(TrainingDraws.InputDropoutStream, e) < dropout) continue;
                 InputColumns[n] = cols[e];
                 InputValues[n] = (vals.IsEmpty ? 1f : vals[e]) * inverseNorm * (dropout > 0f ? keepScale : 1f);
                 n++;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VaeCf.Data;
+using VaeCf.Distributed;
 using VaeCf.Evaluation;
 using VaeCf.Model;
 using VaeCf.Numerics;
@@ -31,13 +32,22 @@ public sealed class Trainer
 {
     private readonly TrainingOptions _options;
     private readonly ITrainingObserver _observer;
+    private readonly ICommunicator _communicator;
 
-    public Trainer(TrainingOptions options, ITrainingObserver? observer = null)
+    /// <param name="communicator">
+    /// The processes training together (data parallelism); one process when null. Every process
+    /// must call Train with the same data and options; only rank 0's observer hears anything.
+    /// </param>
+    public Trainer(TrainingOptions options, ITrainingObserver? observer = null, ICommunicator? communicator = null)
     {
         options.Validate();
         _options = options;
-        _observer = observer ?? new NullObserver();
+        _communicator = communicator ?? SingleProcessCommunicator.Instance;
+        _observer = observer is not null && _communicator.IsRoot ? observer : new NullObserver();
     }
+
+    /// <summary>Epochs after which data-parallel processes confirm they hold the same parameters (and the last).</summary>
+    public const int ParameterCheckEvery = 10;
 
     private sealed class NullObserver : ITrainingObserver;
 
@@ -70,9 +80,9 @@ public sealed class Trainer
         var beta = BetaSchedule.From(o, batchesPerEpoch);
         float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize, o.Optimizer);
         var optimizer = new AdamOptimizer(network.Parameters, o.Optimizer, o.LearningRate, decay, network.Gemm.Threads);
-        var workspace = network.CreateWorkspace(batch, network.Gemm);
+        var step = new DataParallelStep(network, _communicator, batch, network.Gemm);
         // One evaluation workspace for the run: validation scores, then the validation loss, in the same buffers every epoch.
-        var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads, new EvaluationWorkspace(network.Gemm));
+        var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads, new EvaluationWorkspace(network.Gemm), _communicator);
         var rng = new Random(o.Seed);
         var order = Enumerable.Range(0, users).ToArray();
         var best = (float[])network.Parameters.Values.Clone();
@@ -87,6 +97,14 @@ public sealed class Trainer
         string? stopReason = null;
         // Users without held-out items cannot be scored; with none left, NDCG is undefined and the last epoch is kept.
         bool hasValidation = Enumerable.Range(0, data.Validation.UserCount).Any(u => data.Validation.Targets.RowLength(u) > 0);
+        if (_communicator.Size > 1)
+        {
+            // Different data or options would desynchronize the collectives (a hang) or the model: refuse both at the start.
+            long setup = ParameterCheck.Hash(train.RowPointers, ParameterCheck.Hash(train.ColumnIndices, ParameterCheck.Hash((o with { Threads = 0 }).ToString())));
+            setup = ParameterCheck.Hash([data.Validation.UserCount, data.Test.UserCount, train.Columns], setup);
+            ParameterCheck.ConfirmSame(_communicator, setup, "different data or training options");
+            ParameterCheck.Confirm(_communicator, network.Parameters.Values, 0);
+        }
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 1; epoch <= o.Epochs && !cancelled; epoch++)
@@ -97,16 +115,18 @@ public sealed class Trainer
             double lossSum = 0;
             int lossRows = 0;
             float epochBeta = 0;
+            var draws = new TrainingDraws(o.Seed, epoch);
             for (int b = 0; b < batchesPerEpoch; b++)
             {
-                if (cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
+                // Alone, stop before the batch; together, the wish to stop travels with the batch's sums so every process stops at the same one.
+                if (_communicator.Size == 1 && cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
                 int start = b * o.BatchSize, count = Math.Min(o.BatchSize, users - start);
                 var rows = order.AsSpan(start, count);
                 epochBeta = network.IsVariational ? beta.At(updates) : 0f;
-                network.Forward(workspace, train, rows, training: true, rng);
-                var loss = network.ComputeLoss(workspace, train, rows, epochBeta);
-                network.Backward(workspace);
+                var (loss, stop) = step.Run(train, rows, epochBeta, draws, cancellation.IsCancellationRequested);
+                if (stop) { cancelled = true; stopReason = "cancelled"; break; }
                 double weightSquares = optimizer.Step(network.Gradients);
+                step.AfterUpdate();
                 updates++;
                 double total = loss.Total + (o.Optimizer == OptimizerKind.Adam ? decay * weightSquares : 0);
                 if (!double.IsFinite(total))
@@ -130,7 +150,7 @@ public sealed class Trainer
                 _observer.OnEvaluationStart(epoch);
                 validation = evaluator.Evaluate(network, data.Validation.FoldIn, data.Validation.Targets);
                 var lossWorkspace = evaluator.Workspace.NetworkWorkspace(network, Math.Min(o.EvaluationBatchSize, data.Validation.UserCount));
-                valLoss = ValidationLoss(network, lossWorkspace, data.Validation.FoldIn, epochBeta);
+                valLoss = ValidationLoss(network, lossWorkspace, data.Validation.FoldIn, epochBeta, _communicator);
                 double ndcg = validation.Get(MetricKind.Ndcg, 100).Mean;
                 if (ndcg > bestNdcg || bestValidation is null)
                 {
@@ -167,6 +187,8 @@ public sealed class Trainer
                 validation?.Get(MetricKind.Recall, 50).Mean ?? double.NaN,
                 optimizer.LearningRate, epochClock.Elapsed.TotalSeconds, isBest);
             history.Add(record);
+            if (epoch % ParameterCheckEvery == 0 || epoch == o.Epochs || stoppedEarly || cancelled)
+                ParameterCheck.Confirm(_communicator, network.Parameters.Values, epoch);
             _observer.OnEpochEnd(record);
             if (stoppedEarly) break;
         }
@@ -191,17 +213,21 @@ public sealed class Trainer
     public static double ValidationLoss(AutoencoderNetwork network, CsrMatrix foldIn, float beta, int batchSize = Evaluator.DefaultBatchSize) =>
         foldIn.Rows == 0 ? double.NaN : ValidationLoss(network, network.CreateWorkspace(Math.Min(batchSize, foldIn.Rows)), foldIn, beta);
 
-    public static double ValidationLoss(AutoencoderNetwork network, NetworkWorkspace ws, CsrMatrix foldIn, float beta)
+    /// <param name="communicator">Processes that share the users (each takes a contiguous share) and sum their losses.</param>
+    public static double ValidationLoss(AutoencoderNetwork network, NetworkWorkspace ws, CsrMatrix foldIn, float beta, ICommunicator? communicator = null)
     {
         if (foldIn.Rows == 0) return double.NaN;
-        double total = 0;
-        for (int start = 0; start < foldIn.Rows; start += ws.MaxRows)
+        communicator ??= SingleProcessCommunicator.Instance;
+        var (first, share) = DataParallelStep.Slice(foldIn.Rows, communicator.Rank, communicator.Size);
+        Span<double> total = [0];
+        for (int start = first; start < first + share; start += ws.MaxRows)
         {
-            int count = Math.Min(ws.MaxRows, foldIn.Rows - start);
+            int count = Math.Min(ws.MaxRows, first + share - start);
             var rows = ws.RowRange(start, count);
             network.Forward(ws, foldIn, rows, training: false);
-            total += network.ComputeLoss(ws, foldIn, rows, beta).Total * count;
+            total[0] += network.ComputeLoss(ws, foldIn, rows, beta).Total * count;
         }
-        return total / foldIn.Rows;
+        communicator.Sum(total);
+        return total[0] / foldIn.Rows;
     }
 }

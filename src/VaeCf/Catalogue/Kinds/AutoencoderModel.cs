@@ -16,6 +16,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
     public override string ShortName => Network == ModelKind.MultVae ? "vae" : "dae";
     public override string DisplayName => Network == ModelKind.MultVae ? "Mult-VAE" : "Mult-DAE";
     public override bool IsTrained => true;
+    public override bool TrainsDataParallel => true;
 
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -52,7 +53,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
 
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
-        var result = new Trainer(settings.Training, observer).Train(data, Architecture(settings, data.ItemCount), cancellation);
+        var result = new Trainer(settings.Training, observer, settings.Communicator).Train(data, Architecture(settings, data.ItemCount), cancellation);
         return new FittedModel
         {
             Scorer = result.Network,

@@ -1,0 +1,43 @@
+namespace VaeCf.Distributed;
+
+/// <summary>
+/// The collective operations data-parallel training needs, over the processes of one job. Every
+/// process must call the same collectives in the same order with the same lengths (MPI's rule);
+/// the training loop guarantees it by taking every decision from reduced values.
+/// </summary>
+public interface ICommunicator : IDisposable
+{
+    /// <summary>This process's index in [0, <see cref="Size"/>).</summary>
+    int Rank { get; }
+    int Size { get; }
+    /// <summary>Rank 0 prints progress and writes files; the others stay quiet.</summary>
+    bool IsRoot => Rank == 0;
+    /// <summary>What this is, for the run's first line (e.g. "MPICH 4.0.2, 2 processes").</summary>
+    string Description { get; }
+
+    /// <summary>Element-wise sum over all processes, in place; every process receives the result.</summary>
+    void Sum(Span<float> values);
+    /// <inheritdoc cref="Sum(Span{float})"/>
+    void Sum(Span<double> values);
+    /// <summary>Element-wise maximum over all processes, in place.</summary>
+    void Max(Span<long> values);
+    /// <summary>Element-wise minimum over all processes, in place.</summary>
+    void Min(Span<long> values);
+    /// <summary>Starts an in-place sum and returns at once; the buffer must not be touched until <see cref="IPendingReduction.Wait"/> returns.</summary>
+    IPendingReduction StartSum(float[] buffer, int offset, int count);
+    /// <summary>Copies rank <paramref name="root"/>'s bytes to every process.</summary>
+    void Broadcast(Span<byte> values, int root);
+    void Barrier();
+    /// <summary>Seconds on a clock that only differences mean anything on (MPI_Wtime under MPI).</summary>
+    double Seconds { get; }
+    /// <summary>Ends every process of the job with <paramref name="exitCode"/>: one failing process must not leave the others waiting in a collective.</summary>
+    void Abort(int exitCode);
+}
+
+/// <summary>A reduction in flight.</summary>
+public interface IPendingReduction
+{
+    /// <summary>True once the result is in the buffer (lets the caller progress the transfer between pieces of work).</summary>
+    bool Test();
+    void Wait();
+}

@@ -1,0 +1,157 @@
+using System.Runtime.InteropServices;
+
+namespace VaeCf.Distributed;
+
+/// <summary>
+/// MPI_COMM_WORLD through <see cref="MpiLibrary"/>. MPI is initialized with MPI_THREAD_SERIALIZED:
+/// only one thread calls MPI at a time (the training loop), while the compute threads never do.
+/// The communicator's default error handler is MPI's "errors are fatal", so a failed collective
+/// ends the whole job instead of leaving the other processes waiting.
+/// </summary>
+public sealed unsafe class MpiCommunicator : ICommunicator
+{
+    /// <summary>MPI counts are ints; longer buffers go in pieces of this many elements.</summary>
+    private const int MaxCount = 1 << 30;
+
+    private readonly MpiLibrary _mpi;
+    private readonly bool _initializedHere;
+    private bool _disposed;
+
+    public int Rank { get; }
+    public int Size { get; }
+    public string Description { get; }
+
+    private MpiCommunicator(MpiLibrary mpi)
+    {
+        _mpi = mpi;
+        int already = 0;
+        Check(mpi.Initialized(&already), "MPI_Initialized");
+        if (already == 0)
+        {
+            int provided = 0;
+            Check(mpi.InitThread(null, null, MpiLibrary.ThreadSerialized, &provided), "MPI_Init_thread");
+            _initializedHere = true;
+            if (provided < MpiLibrary.ThreadSerialized)
+            {
+                mpi.Abort(MpiLibrary.CommWorld, 1);
+                throw new VaeCfException($"The MPI library provides thread level {provided}; training needs MPI_THREAD_SERIALIZED ({MpiLibrary.ThreadSerialized}).");
+            }
+        }
+        int rank = 0, size = 0;
+        Check(mpi.CommRank(MpiLibrary.CommWorld, &rank), "MPI_Comm_rank");
+        Check(mpi.CommSize(MpiLibrary.CommWorld, &size), "MPI_Comm_size");
+        Rank = rank;
+        Size = size;
+        Description = $"{mpi.Version()}, {size} process{(size == 1 ? "" : "es")}";
+    }
+
+    /// <summary>Loads the library (<paramref name="library"/> first when given) and joins MPI_COMM_WORLD.</summary>
+    public static MpiCommunicator Start(string? library = null) => new(MpiLibrary.Load(library));
+
+    public void Sum(Span<float> values) => Reduce(values, MpiLibrary.Float, MpiLibrary.OpSum);
+    public void Sum(Span<double> values) => Reduce(values, MpiLibrary.Double, MpiLibrary.OpSum);
+    public void Max(Span<long> values) => Reduce(values, MpiLibrary.Int64, MpiLibrary.OpMax);
+    public void Min(Span<long> values) => Reduce(values, MpiLibrary.Int64, MpiLibrary.OpMin);
+
+    private void Reduce<T>(Span<T> values, int type, int op) where T : unmanaged
+    {
+        fixed (T* p = values)
+            for (long start = 0; start < values.Length; start += MaxCount)
+            {
+                int count = (int)Math.Min(MaxCount, values.Length - start);
+                Check(_mpi.Allreduce(MpiLibrary.InPlace, p + start, count, type, op, MpiLibrary.CommWorld), "MPI_Allreduce");
+            }
+    }
+
+    public IPendingReduction StartSum(float[] buffer, int offset, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if ((long)offset + count > buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        return new Pending(this, buffer, offset, count);
+    }
+
+    public void Broadcast(Span<byte> values, int root)
+    {
+        fixed (byte* p = values)
+            for (long start = 0; start < values.Length; start += MaxCount)
+                Check(_mpi.Bcast(p + start, (int)Math.Min(MaxCount, values.Length - start), MpiLibrary.Byte, root, MpiLibrary.CommWorld), "MPI_Bcast");
+    }
+
+    public void Barrier() => Check(_mpi.Barrier(MpiLibrary.CommWorld), "MPI_Barrier");
+
+    public double Seconds => _mpi.Wtime();
+
+    public void Abort(int exitCode)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        _mpi.Abort(MpiLibrary.CommWorld, exitCode);
+        Environment.Exit(exitCode); // MPI_Abort does not return; this is for a library that does.
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        int finalized = 0;
+        _mpi.Finalized(&finalized);
+        if (_initializedHere && finalized == 0) _mpi.Finalize();
+    }
+
+    private static void Check(int code, string call)
+    {
+        if (code != MpiLibrary.Success) throw new InvalidOperationException($"{call} failed with MPI error code {code}.");
+    }
+
+    /// <summary>Non-blocking sums (MPI_Iallreduce) over a pinned array, one request per piece.</summary>
+    private sealed class Pending : IPendingReduction
+    {
+        private readonly MpiCommunicator _owner;
+        private GCHandle _pin;
+        private readonly int[] _requests;
+        private bool _done;
+
+        public Pending(MpiCommunicator owner, float[] buffer, int offset, int count)
+        {
+            _owner = owner;
+            _pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+            var start = (float*)_pin.AddrOfPinnedObject() + offset;
+            _requests = new int[(count + MaxCount - 1) / MaxCount];
+            for (int i = 0; i < _requests.Length; i++)
+            {
+                int piece = Math.Min(MaxCount, count - i * MaxCount);
+                fixed (int* request = &_requests[i])
+                    Check(owner._mpi.Iallreduce(MpiLibrary.InPlace, start + (long)i * MaxCount, piece, MpiLibrary.Float, MpiLibrary.OpSum,
+                        MpiLibrary.CommWorld, request), "MPI_Iallreduce");
+            }
+            if (_requests.Length == 0) Release();
+        }
+
+        public bool Test()
+        {
+            if (_done) return true;
+            foreach (ref int request in _requests.AsSpan())
+            {
+                int flag = 0;
+                fixed (int* r = &request) Check(_owner._mpi.Test(r, &flag, MpiLibrary.StatusIgnore), "MPI_Test");
+                if (flag == 0) return false;
+            }
+            Release();
+            return true;
+        }
+
+        public void Wait()
+        {
+            if (_done) return;
+            foreach (ref int request in _requests.AsSpan())
+                fixed (int* r = &request) Check(_owner._mpi.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait");
+            Release();
+        }
+
+        private void Release()
+        {
+            _done = true;
+            if (_pin.IsAllocated) _pin.Free();
+        }
+    }
+}
