@@ -14,7 +14,22 @@ public static class ServingOpenApi
     {
         options.AddSchemaTransformer(DescribeItemIds);
         options.AddSchemaTransformer(DescribeStrictIntegers);
+        options.AddSchemaTransformer(DescribeTraceId);
         return options;
+    }
+
+    /// <summary>
+    /// Every problem answer carries the request's trace id (AddProblemDetails adds it), named by
+    /// the host's JSON naming policy (<c>trace_id</c> in vaecf serve); the generated schema omits it.
+    /// </summary>
+    public static Task DescribeTraceId(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type == typeof(Microsoft.AspNetCore.Mvc.ProblemDetails) && schema.Properties is { } properties)
+        {
+            string name = context.JsonTypeInfo.Options.PropertyNamingPolicy?.ConvertName("traceId") ?? "traceId";
+            properties[name] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The request's trace id, for finding it in the server log." };
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -143,7 +143,8 @@ public static class VaeCfServiceCollectionExtensions
         .Produces<HealthResponse>();
 
         group.MapGet("/model", (ModelSlot slot) => Results.Json(Describe(slot.Current, limits), ModelInfoJson))
-            .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.");
+            .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.")
+            .Produces<ModelDescription>();
 
         group.MapPost("/admin/reload", async (HttpContext http, ModelSlot slot) =>
         {
@@ -183,7 +184,7 @@ public static class VaeCfServiceCollectionExtensions
         })
         .WithSummary("Loads a model folder and swaps it in atomically; loopback only. Body: {model?, titles?}, or none to reload the served folder (keeping its titles).")
         .Accepts<ReloadBody>("application/json")
-        .Produces<Dictionary<string, object>>(StatusCodes.Status200OK, "application/json")
+        .Produces<ModelDescription>(StatusCodes.Status200OK, "application/json")
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
