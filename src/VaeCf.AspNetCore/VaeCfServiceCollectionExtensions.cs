@@ -97,6 +97,7 @@ public static class VaeCfServiceCollectionExtensions
             catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
+        .WithTags("Recommendations")
         .WithSummary("Top-k items for one history of original item IDs (micro-batched with concurrent requests).")
         .Accepts<RecommendBody>("application/json")
         .Produces<RecommendationResult>()
@@ -126,6 +127,7 @@ public static class VaeCfServiceCollectionExtensions
             catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
+        .WithTags("Recommendations")
         .WithSummary("Top-k items for many histories in one call.")
         .Accepts<RecommendBatchBody>("application/json")
         .Produces<RecommendBatchResponse>()
@@ -139,11 +141,13 @@ public static class VaeCfServiceCollectionExtensions
             var r = slot.Current.Recommender;
             return Results.Json(new HealthResponse { Status = "ok", Model = r.Manifest.Model, Items = r.ItemCount }, ServingJson.Default.HealthResponse);
         })
+        .WithTags("Model")
         .WithSummary("Liveness: answers while the server can serve.")
         .Produces<HealthResponse>();
 
         group.MapGet("/model", (ModelSlot slot) => Results.Json(Describe(slot.Current, limits), ModelInfoJson))
-            .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.")
+            .WithTags("Model")
+        .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.")
             .Produces<ModelDescription>();
 
         group.MapPost("/admin/reload", async (HttpContext http, ModelSlot slot) =>
@@ -182,6 +186,7 @@ public static class VaeCfServiceCollectionExtensions
                 return BadRequest($"The model was not replaced: {reason}");
             }
         })
+        .WithTags("Administration")
         .WithSummary("Loads a model folder and swaps it in atomically; loopback only. Body: {model?, titles?}, or none to reload the served folder (keeping its titles).")
         .Accepts<ReloadBody>("application/json")
         .Produces<ModelDescription>(StatusCodes.Status200OK, "application/json")
