@@ -55,15 +55,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var titles = settings.Titles is not null ? ItemMetadata.Load(settings.Titles) : ItemMetadata.FindBeside(settings.Data);
         var kind = settings.Kind;
         var modelSettings = settings.ToModelSettings(data.ItemCount);
+        using var logging = CliLogging.CreateFactory();
+        var logger = logging.CreateLogger("VaeCf.Fit");
         FitResult result;
         if (kind.IsTrained)
         {
             console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
             SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: modelSettings.Architecture?.Kind == ModelKind.MultVae);
             result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
-                (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token), cancellationToken);
+                (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token, logger), cancellationToken);
         }
-        else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken);
+        else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken, logger);
 
         // The full path, so evaluate can find the data from any folder.
         string saved = SaveOrRescue(console, output, result, data, Path.GetFullPath(summary.Source));
