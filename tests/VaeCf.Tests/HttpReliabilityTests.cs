@@ -7,7 +7,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Spectre.Console.Cli;
 using VaeCf.Cli;
-using VaeCf.Cli.Http;
+using VaeCf.AspNetCore;
 using VaeCf.Data;
 using VaeCf.Model;
 using VaeCf.Serving;

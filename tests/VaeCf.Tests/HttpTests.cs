@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using VaeCf.Cli.Http;
+using VaeCf.AspNetCore;
 using VaeCf.Serving;
 
 namespace VaeCf.Tests;

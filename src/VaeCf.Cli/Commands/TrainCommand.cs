@@ -86,6 +86,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 ? $"--model {settings.ModelName} does not train across processes yet (Mult-VAE and Mult-DAE do); run it without mpiexec (or with --distributed off)."
                 : $"--model {settings.ModelName} is a closed-form fit on one process; run it without mpiexec (or with --distributed off).");
         var modelSettings = settings.ToModelSettings(data.ItemCount) with { Communicator = communicator };
+        using var logging = CliLogging.CreateFactory();
+        var logger = logging.CreateLogger("VaeCf.Fit");
         FitResult result;
         if (kind.IsTrained)
         {
@@ -93,9 +95,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
             SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: modelSettings.Architecture?.Kind == ModelKind.MultVae);
             result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
-                (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token), cancellationToken);
+                (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token, logger), cancellationToken);
         }
-        else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken);
+        else result = FitPipeline.Fit(kind, data, modelSettings, new StageObserver(console), cancellationToken, logger);
 
         // The full path, so evaluate can find the data from any folder. Only rank 0 writes.
         string saved = communicator.IsRoot ? SaveOrRescue(console, output, result, data, Path.GetFullPath(summary.Source)) : output;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using VaeCf.Evaluation;
 using VaeCf.Split;
 using VaeCf.Training;
@@ -11,17 +13,27 @@ namespace VaeCf.Catalogue;
 /// </summary>
 public static class FitPipeline
 {
+    /// <param name="observer">Told every epoch, batch and stage (the CLI's progress display).</param>
+    /// <param name="logger">Epochs, stages and the final metrics as log entries; none by default.</param>
+    /// <param name="progress">The same events as <see cref="FitProgress"/> reports, for callers that prefer <see cref="IProgress{T}"/>.</param>
     public static FitResult Fit(ModelDefinition kind, SplitDataset data, ModelSettings settings, ITrainingObserver? observer = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, ILogger? logger = null, IProgress<FitProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(data);
         kind.Validate(settings);
-        var fitted = kind.Fit(data, settings, TrainingObserverAdapter.Wrap(observer), cancellation);
+        logger ??= NullLogger.Instance;
+        var observed = TrainingObserverAdapter.Wrap(observer);
+        if (progress is not null || logger is not NullLogger) observed = new ReportingFitObserver(observed, logger, progress);
+        logger.LogInformation("Fitting {Kind} on {Users} training users and {Items} items", kind.Name, data.Train.Rows, data.ItemCount);
+        var fitted = kind.Fit(data, settings, observed, cancellation);
         var evaluator = new Evaluator(settings.Training.EvaluationBatchSize, settings.Threads, communicator: settings.Communicator);
         var validation = fitted.ValidatedDuringFit ? fitted.Validation
             : data.Validation.UserCount > 0 ? evaluator.Evaluate(fitted.Scorer, data.Validation.FoldIn, data.Validation.Targets) : null;
         var test = data.Test.UserCount > 0 ? evaluator.Evaluate(fitted.Scorer, data.Test.FoldIn, data.Test.Targets) : null;
+        if (test is not null && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("{Kind} on {Users} test users: {Metrics}", kind.Name, test.UsersEvaluated,
+                string.Join(", ", test.Metrics.Select(m => $"{m.Key} {m.Value.Mean.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}")));
         return new FitResult { Kind = kind, Settings = settings, Fitted = fitted, Validation = validation, Test = test };
     }
 }

@@ -44,6 +44,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     private readonly Channel<Pending> _queue;
     private readonly Task _loop;
     private readonly TimeProvider _time;
+    private readonly Action<int>? _passCompleted;
 
     /// <summary>The recommender every batch is answered by.</summary>
     public Recommender Recommender => _recommender;
@@ -63,8 +64,10 @@ public sealed class MicroBatcher : IAsyncDisposable
     /// <param name="options">Batch size and wait; <see cref="MicroBatcherOptions"/>'s defaults when null.</param>
     /// <param name="timeProvider">The clock the waits are measured on; <see cref="TimeProvider.System"/>
     /// by default. Tests pass a manual clock to check the batching rule without depending on timing.</param>
-    public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="passCompleted">Told each forward pass's request count (metrics: the batch-size histogram); must be cheap and not throw.</param>
+    public MicroBatcher(Recommender recommender, MicroBatcherOptions? options = null, TimeProvider? timeProvider = null, Action<int>? passCompleted = null)
     {
+        _passCompleted = passCompleted;
         ArgumentNullException.ThrowIfNull(recommender);
         _options = options ?? new MicroBatcherOptions();
         _options.Validate();
@@ -97,6 +100,7 @@ public sealed class MicroBatcher : IAsyncDisposable
                 _recommender.Complete([prepared], single);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Increment(ref _requests);
+                _passCompleted?.Invoke(1);
                 return Task.FromResult(single[0]);
             }
             catch (Exception e) { return Task.FromException<RecommendationResult>(e); }
@@ -171,6 +175,7 @@ public sealed class MicroBatcher : IAsyncDisposable
         Interlocked.Add(ref _inFlight, -n);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _requests, n);
+        _passCompleted?.Invoke(n);
     }
 
     private void RaisePeak(int inFlight)

@@ -1,6 +1,6 @@
 using VaeCf.Serving;
 
-namespace VaeCf.Cli.Http;
+namespace VaeCf.AspNetCore;
 
 /// <summary>One loaded model as the server uses it: the recommender and, when batching, its micro-batcher.</summary>
 public sealed class ServingModel : IAsyncDisposable
@@ -11,12 +11,13 @@ public sealed class ServingModel : IAsyncDisposable
     /// <summary>The titles file loaded with the model, kept by a reload that names none.</summary>
     public string? TitlesPath { get; init; }
 
-    public ServingModel(Recommender recommender, MicroBatcherOptions? batching)
+    /// <param name="passCompleted">Told each micro-batched pass's request count (the metrics' batch-size histogram).</param>
+    public ServingModel(Recommender recommender, MicroBatcherOptions? batching, Action<int>? passCompleted = null)
     {
         Recommender = recommender;
         // Before the model takes requests (at start, or before a reload swaps it in), not on the first one.
         recommender.PrepareForServing();
-        Batcher = batching is null ? null : new MicroBatcher(recommender, batching);
+        Batcher = batching is null ? null : new MicroBatcher(recommender, batching, passCompleted: passCompleted);
     }
 
     public Task<RecommendationResult> RecommendAsync(RecommendationRequest request) =>
@@ -29,7 +30,7 @@ public sealed class ServingModel : IAsyncDisposable
 /// The model currently served. A request reads the reference once and finishes on that model, so
 /// a swap never changes the model under a request; the old model's queue is drained, not dropped.
 /// </summary>
-public sealed class ModelSlot(ServingModel initial)
+public sealed class ModelSlot(ServingModel initial, Action<ServingModel>? swapped = null)
 {
     private ServingModel _current = initial;
     private readonly SemaphoreSlim _reloading = new(1, 1);
@@ -44,6 +45,7 @@ public sealed class ModelSlot(ServingModel initial)
         {
             var fresh = await Task.Run(load).ConfigureAwait(false);
             var old = Interlocked.Exchange(ref _current, fresh);
+            swapped?.Invoke(fresh);
             // Queued requests of the old model are still answered by it; later stragglers fall back
             // to its unbatched path, so nothing in flight fails.
             _ = old.DisposeAsync().AsTask();

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using VaeCf.Serving;
 
-namespace VaeCf.Cli.Http;
+namespace VaeCf.AspNetCore;
 
 /// <summary>Per-request limits; exceeding one answers 400 (or 413 for the body) instead of doing unbounded work.</summary>
 public sealed record ServingLimits
@@ -34,6 +34,8 @@ public sealed record ServeOptions
     public ServingLimits Limits { get; init; } = new();
     /// <summary>GEMM threads of the forward pass; 0 uses every core.</summary>
     public int Threads { get; init; }
+    /// <summary>Log each request at Information (ASP.NET Core's request-finished lines), off by default for speed.</summary>
+    public bool LogRequests { get; init; }
 
     public void Validate()
     {

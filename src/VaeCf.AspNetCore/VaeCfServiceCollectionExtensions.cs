@@ -2,84 +2,91 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VaeCf.Numerics;
 using VaeCf.Persistence;
 using VaeCf.Serving;
 
-namespace VaeCf.Cli.Http;
+namespace VaeCf.AspNetCore;
 
 /// <summary>
-/// The HTTP API over a <see cref="Recommender"/>: POST /recommend, POST /recommend/batch, GET /health,
-/// GET /model, GET /openapi/v1.json and loopback-only POST /admin/reload. Every bad request is a
-/// 4xx with an application/problem+json body; anything unexpected is caught by the exception
-/// handler and answered as problem JSON, so no request can take the server down.
+/// VaeCf in any ASP.NET Core app: <c>builder.Services.AddVaeCfRecommender(...)</c> registers the
+/// model (loaded when the host starts), its options, a health check and metrics;
+/// <c>app.MapVaeCfRecommender()</c> maps the HTTP API that <c>vaecf serve</c> answers. Every bad
+/// request is a 4xx with an application/problem+json body.
 /// </summary>
-public static class RecommendationServer
+public static class VaeCfServiceCollectionExtensions
 {
-    /// <summary>Requests without a k get this many items.</summary>
-    public const int DefaultK = 10;
+    /// <summary>Name of the health check registered with ASP.NET Core health checks.</summary>
+    public const string HealthCheckName = "vaecf";
 
     private static readonly JsonSerializerOptions ModelInfoJson = new(ModelManifest.Json) { WriteIndented = false };
 
-    /// <summary>Builds (does not start) the server; <paramref name="preloaded"/> skips loading options.ModelDirectory.</summary>
-    public static WebApplication Build(ServeOptions options, Recommender? preloaded = null)
+    /// <summary>Options from the configuration section <c>VaeCf</c> (or <paramref name="section"/>), then <paramref name="configure"/>.</summary>
+    public static IServiceCollection AddVaeCfRecommender(this IServiceCollection services, IConfiguration section, Action<VaeCfRecommenderOptions>? configure = null)
     {
-        options.Validate();
-        var recommender = preloaded ?? Recommender.Load(options.ModelDirectory, options.TitlesPath, new GemmEngine(options.Threads));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
-            kestrel.AddServerHeader = false;
-        });
-        // Per-request Information logs would cost more than the forward pass at thousands of requests/s.
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(openApi => openApi.AddSchemaTransformer(ServingOpenApi.DescribeItemIds));
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            // The web defaults read numbers from strings; the endpoints parse with ServingJson, which
-            // does not, and the OpenAPI document is generated from these options: keep them alike.
-            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServingJson.Default);
-        });
-        builder.Services.AddSingleton(new ModelSlot(new ServingModel(recommender, options.Batching) { TitlesPath = options.TitlesPath }));
-
-        var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        Map(app, options);
-        return app;
+        services.AddOptions<VaeCfRecommenderOptions>().Bind(section);
+        return services.AddVaeCfRecommender(configure ?? (_ => { }));
     }
 
-    /// <summary>Starts listening; an address that cannot be bound (in use, not allowed) is a one-line user error.</summary>
-    public static async Task StartAsync(WebApplication app, ServeOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Registers the recommender; options are validated and the model loaded when the host starts (a bad value or model stops the start with a one-line message).</summary>
+    public static IServiceCollection AddVaeCfRecommender(this IServiceCollection services, Action<VaeCfRecommenderOptions> configure)
     {
-        try { await app.StartAsync(cancellationToken); }
-        catch (IOException e)
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<VaeCfRecommenderOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VaeCfRecommenderOptions>, VaeCfRecommenderOptionsValidator>());
+        services.TryAddSingleton<ServingMetrics>();
+        services.TryAddSingleton<ServingModelFactory>();
+        services.TryAddSingleton(provider =>
         {
-            throw new VaeCfException($"--urls {options.Urls}: cannot listen ({FirstLine(e.Message)}); choose a free port or stop the other server.", e);
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
-        {
-            throw new VaeCfException($"--urls {options.Urls}: cannot listen ({FirstLine(e.Message)}).", e);
-        }
+            var settings = provider.GetRequiredService<IOptions<VaeCfRecommenderOptions>>().Value;
+            var factory = provider.GetRequiredService<ServingModelFactory>();
+            var recommender = settings.Recommender ?? Recommender.Load(settings.Model!, settings.Titles, new GemmEngine(settings.Threads));
+            var metrics = provider.GetRequiredService<ServingMetrics>();
+            var initial = factory.Create(recommender, settings.Titles);
+            metrics.SetModel(initial);
+            return new ModelSlot(initial, metrics.SetModel);
+        });
+        services.AddHostedService<ModelWarmup>();
+        services.AddProblemDetails();
+        // Our types through the source-generated snake_case metadata, also in the host's OpenAPI document.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServingJson.Default));
+        services.AddHealthChecks().AddCheck<VaeCfHealthCheck>(HealthCheckName);
+        return services;
     }
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim().TrimEnd('.');
-
-    private static void Map(WebApplication app, ServeOptions options)
+    /// <summary>
+    /// Maps POST /recommend, POST /recommend/batch, GET /health, GET /model and loopback-only
+    /// POST /admin/reload over the model <see cref="AddVaeCfRecommender(IServiceCollection, Action{VaeCfRecommenderOptions})"/>
+    /// registered. Returns the group, so the host can add authorization, rate limits or CORS.
+    /// </summary>
+    public static RouteGroupBuilder MapVaeCfRecommender(this IEndpointRouteBuilder endpoints)
     {
-        var limits = options.Limits;
-        app.MapOpenApi();
+        var services = endpoints.ServiceProvider;
+        var settings = services.GetRequiredService<IOptions<VaeCfRecommenderOptions>>().Value;
+        var limits = settings.ToLimits();
+        var metrics = services.GetRequiredService<ServingMetrics>();
+        var models = services.GetRequiredService<ServingModelFactory>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(VaeCfServiceCollectionExtensions).Namespace!);
+        var group = endpoints.MapGroup("");
+        group.AddEndpointFilter((context, next) =>
+        {
+            var http = context.HttpContext;
+            // Per request, so a host's larger global limit does not widen ours.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxBodyBytes;
+            metrics.Track(http, (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "?");
+            return next(context);
+        });
 
-        app.MapPost("/recommend", async (HttpContext http, ModelSlot slot) =>
+        group.MapPost("/recommend", async (HttpContext http, ModelSlot slot) =>
         {
             if (NotJson(http) is { } unsupported) return unsupported;
             var (body, problem) = await ReadAsync(http, ServingJson.Default.RecommendBody);
@@ -90,6 +97,7 @@ public static class RecommendationServer
             catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
+        .WithTags("Recommendations")
         .WithSummary("Top-k items for one history of original item IDs (micro-batched with concurrent requests).")
         .Accepts<RecommendBody>("application/json")
         .Produces<RecommendationResult>()
@@ -98,7 +106,7 @@ public static class RecommendationServer
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
         .ProducesProblem(StatusCodes.Status500InternalServerError);
 
-        app.MapPost("/recommend/batch", async (HttpContext http, ModelSlot slot) =>
+        group.MapPost("/recommend/batch", async (HttpContext http, ModelSlot slot) =>
         {
             if (NotJson(http) is { } unsupported) return unsupported;
             var (body, problem) = await ReadAsync(http, ServingJson.Default.RecommendBatchBody);
@@ -112,12 +120,14 @@ public static class RecommendationServer
                 if (entries[i] is not { } entry) return BadRequest($"requests[{i}] is null.");
                 if (ToRequest(entry, limits, $"requests[{i}]: ", out requests[i]!) is { } invalid) return BadRequest(invalid);
             }
+            metrics.ObserveBatchCall(requests.Length);
             var model = slot.Current;
             // Already one forward pass per chunk of rows; the micro-batcher has nothing to add.
             try { return Results.Json(new RecommendBatchResponse { Results = await Task.Run(() => model.Recommender.RecommendBatch(requests)) }, ServingJson.Default.RecommendBatchResponse); }
             catch (NonFiniteScoreException e) { return ModelFault(e); }
             catch (VaeCfException e) { return BadRequest(e.Message); }
         })
+        .WithTags("Recommendations")
         .WithSummary("Top-k items for many histories in one call.")
         .Accepts<RecommendBatchBody>("application/json")
         .Produces<RecommendBatchResponse>()
@@ -126,20 +136,23 @@ public static class RecommendationServer
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
         .ProducesProblem(StatusCodes.Status500InternalServerError);
 
-        app.MapGet("/health", (ModelSlot slot) =>
+        group.MapGet("/health", (ModelSlot slot) =>
         {
             var r = slot.Current.Recommender;
             return Results.Json(new HealthResponse { Status = "ok", Model = r.Manifest.Model, Items = r.ItemCount }, ServingJson.Default.HealthResponse);
         })
+        .WithTags("Model")
         .WithSummary("Liveness: answers while the server can serve.")
         .Produces<HealthResponse>();
 
-        app.MapGet("/model", (ModelSlot slot) => Results.Json(Describe(slot.Current, limits), ModelInfoJson))
-            .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.");
+        group.MapGet("/model", (ModelSlot slot) => Results.Json(Describe(slot.Current, limits), ModelInfoJson))
+            .WithTags("Model")
+        .WithSummary("The served model: kind, architecture, item count, metrics, training date, batching and limits.")
+            .Produces<ModelDescription>();
 
-        app.MapPost("/admin/reload", async (HttpContext http, ModelSlot slot) =>
+        group.MapPost("/admin/reload", async (HttpContext http, ModelSlot slot) =>
         {
-            if (!IsLoopback(http.Connection.RemoteIpAddress))
+            if (!RecommendationServer.IsLoopback(http.Connection.RemoteIpAddress))
                 return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
                     detail: "/admin/reload answers only requests from the loopback interface.");
             // No body at all (no Content-Length, not chunked), an empty one, or whitespace: reload the served folder.
@@ -153,7 +166,7 @@ public static class RecommendationServer
             try
             {
                 var fresh = await slot.ReloadAsync(() =>
-                    new ServingModel(Recommender.Load(folder, titles, new GemmEngine(options.Threads)), options.Batching) { TitlesPath = titles });
+                    models.Create(Recommender.Load(folder, titles, new GemmEngine(settings.Threads)), titles));
                 return Results.Json(Describe(fresh, limits), ModelInfoJson);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -169,17 +182,19 @@ public static class RecommendationServer
                     _ => $"loading '{folder}' failed unexpectedly ({e.GetType().Name}); the server log has the details.",
                 };
                 if (e is not VaeCfException)
-                    app.Logger.LogError(e, "/admin/reload could not load {Folder}", folder);
+                    logger.LogError(e, "/admin/reload could not load {Folder}", folder);
                 return BadRequest($"The model was not replaced: {reason}");
             }
         })
+        .WithTags("Administration")
         .WithSummary("Loads a model folder and swaps it in atomically; loopback only. Body: {model?, titles?}, or none to reload the served folder (keeping its titles).")
         .Accepts<ReloadBody>("application/json")
-        .Produces<Dictionary<string, object>>(StatusCodes.Status200OK, "application/json")
+        .Produces<ModelDescription>(StatusCodes.Status200OK, "application/json")
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            return group;
     }
 
     /// <summary>415 for a request whose body is not declared JSON (no Content-Type counts as not JSON), else null.</summary>
@@ -253,7 +268,7 @@ public static class RecommendationServer
         if (items.Count > limits.MaxItems) return prefix + $"'items' holds {items.Count:N0} IDs; the limit is {limits.MaxItems:N0}.";
         if (body.Exclude is { Count: var excluded } && excluded > limits.MaxItems)
             return prefix + $"'exclude' holds {excluded:N0} IDs; the limit is {limits.MaxItems:N0}.";
-        int k = body.K ?? DefaultK;
+        int k = body.K ?? RecommendationServer.DefaultK;
         if (k < 1) return prefix + $"'k' must be at least 1, got {k}.";
         if (k > limits.MaxK) return prefix + $"'k' is {k:N0}; the limit is {limits.MaxK:N0}.";
         request = new RecommendationRequest(items, k) { Exclude = body.Exclude, ExcludeHistory = body.ExcludeHistory ?? true };
@@ -287,11 +302,7 @@ public static class RecommendationServer
         };
     }
 
-    /// <summary>Whether /admin/reload may answer this remote address (IPv4-mapped IPv6 loopback included).</summary>
-    public static bool IsLoopback(IPAddress? address) =>
-        address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
-
-    private static IResult BadRequest(string detail) =>
+    internal static IResult BadRequest(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request", detail: detail);
 
     /// <summary>System.Text.Json appends path and position details the problem body already carries.</summary>
@@ -302,4 +313,25 @@ public static class RecommendationServer
         int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }
+}
+
+/// <summary>Builds a <see cref="ServingModel"/> with the configured batching and the metrics' pass hook.</summary>
+internal sealed class ServingModelFactory(IOptions<VaeCfRecommenderOptions> options, ServingMetrics metrics)
+{
+    private readonly MicroBatcherOptions? _batching = options.Value.ToBatching();
+
+    public ServingModel Create(Recommender recommender, string? titles) =>
+        new(recommender, _batching, metrics.ObservePass) { TitlesPath = titles };
+}
+
+/// <summary>Loads the model as the host starts, so the first request does not pay for it and a bad folder stops the start.</summary>
+internal sealed class ModelWarmup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<ModelSlot>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using VaeCf.Serving;
 
-namespace VaeCf.Cli.Http;
+namespace VaeCf.AspNetCore;
 
 /// <summary>
 /// POST /recommend's 200 answer, written straight into the response pipe. The same JSON the

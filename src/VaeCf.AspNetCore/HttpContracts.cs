@@ -1,9 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using VaeCf.Serving;
 
-namespace VaeCf.Cli.Http;
+namespace VaeCf.AspNetCore;
 
 /// <summary>POST /recommend body; also one entry of a batch.</summary>
 public sealed class RecommendBody
@@ -39,6 +40,57 @@ public sealed class HealthResponse
     public required string Status { get; init; }
     public required string Model { get; init; }
     public required int Items { get; init; }
+}
+
+/// <summary>
+/// GET /model's answer (and /admin/reload's 200), as documented in the OpenAPI document. The
+/// server writes the same keys from a dictionary (nested parts exactly as in the model's
+/// config.json); every key is always present, null when unknown.
+/// </summary>
+public sealed class ModelDescription
+{
+    /// <summary>Model kind: mult-vae, mult-dae, ease or popularity.</summary>
+    public required string Model { get; init; }
+    /// <summary>The folder the model was loaded from.</summary>
+    public required string? Source { get; init; }
+    public required DateTime LoadedUtc { get; init; }
+    public required int ItemCount { get; init; }
+    /// <summary>Items with a title in the loaded titles file; null without one.</summary>
+    public required int? Titles { get; init; }
+    /// <summary>Network layout (config.json's architecture); null for closed-form kinds.</summary>
+    public required JsonObject? Architecture { get; init; }
+    public required JsonObject? Hyperparameters { get; init; }
+    /// <summary>Training options (config.json's training).</summary>
+    public required JsonObject? Training { get; init; }
+    public required JsonObject? Dataset { get; init; }
+    public required int? BestEpoch { get; init; }
+    /// <summary>Metric name to {mean, standard_error}.</summary>
+    public required JsonObject? ValidationMetrics { get; init; }
+    public required JsonObject? TestMetrics { get; init; }
+    public required double? TrainingSeconds { get; init; }
+    public required DateTime CreatedUtc { get; init; }
+    public required BatchingDescription Batching { get; init; }
+    /// <summary>Largest pass the exact 8-bit screen takes; 0 when the CPU lacks the byte products.</summary>
+    public required int ScreenedPassRows { get; init; }
+    public required LimitsDescription Limits { get; init; }
+}
+
+public sealed class BatchingDescription
+{
+    public required bool Enabled { get; init; }
+    public required int MaxBatch { get; init; }
+    public required double MaxWaitMs { get; init; }
+    /// <summary>Forward passes so far; requests / batches is the mean batch size.</summary>
+    public required long Batches { get; init; }
+    public required long Requests { get; init; }
+}
+
+public sealed class LimitsDescription
+{
+    public required int MaxItems { get; init; }
+    public required int MaxK { get; init; }
+    public required int MaxBatchSize { get; init; }
+    public required long MaxBodyBytes { get; init; }
 }
 
 /// <summary>
@@ -82,4 +134,5 @@ public sealed class ItemIdListConverter : JsonConverter<List<string>>
 [JsonSerializable(typeof(RecommendationResult))]
 [JsonSerializable(typeof(ReloadBody))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ModelDescription))]
 public sealed partial class ServingJson : JsonSerializerContext;
