@@ -79,6 +79,7 @@ public sealed class ExperimentRunner
             }
             _observer.OnRunStart(run, i, runs.Count);
             var data = Dataset(run.Dataset);
+            FaultInjection.Reached($"experiment: fitting {run.RunId}");
             FitResult result;
             try { result = FitPipeline.Fit(run.Kind, data, run.Settings, _observer, cancellation); }
             catch (VaeCfException e) when (!run.Kind.IsTrained)
@@ -102,6 +103,7 @@ public sealed class ExperimentRunner
                 new Dictionary<string, string> { [ExperimentRunInfo.FileName] = ExperimentRunInfo.Of(run, gridName).ToJson() });
             trained++;
             var rows = RebuildResults();
+            FaultInjection.Reached($"experiment: results.csv rebuilt after {run.RunId}");
             _observer.OnRunFinished(run, rows.Last(r => r.RunId == run.RunId), i, runs.Count);
         }
         return new ExperimentOutcome { Results = RebuildResults(), Trained = trained, Skipped = skipped, Failed = failed, Cancelled = cancelled };
