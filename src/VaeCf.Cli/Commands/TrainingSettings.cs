@@ -113,6 +113,10 @@ public abstract class TrainingSettings : DataSettings
     [Description("Seed of initialization, batch order, dropout and noise (default: --seed).")]
     public int? TrainSeed { get; init; }
 
+    [CommandOption("--option <KEY=VALUE>")]
+    [Description("An option the model kind declares itself (repeatable), e.g. --option lambda=200 with --model ease; an unknown key lists the kind's options.")]
+    public string[] OptionAssignments { get; init; } = [];
+
     [CommandOption("--threads <N>")]
     [Description("Worker threads; 0 = all cores.")]
     [DefaultValue(0)]
@@ -125,8 +129,8 @@ public abstract class TrainingSettings : DataSettings
     {
         try
         {
-            if (!IsBaseline) _ = ModelConfigFor(1);
-            else Kind.Validate(ToModelSettings(1));
+            if (Kind.DefaultArchitecture is not null) _ = ModelConfigFor(1);
+            Kind.Validate(ToModelSettings(1));
             var options = ToTrainingOptions();
             options.Validate();
             if (TotalAnnealSteps is not null && options.Anneal != AnnealSchedule.Paper)
@@ -153,9 +157,10 @@ public abstract class TrainingSettings : DataSettings
     /// <summary>Every flag as the one settings record the fit pipeline takes.</summary>
     public ModelSettings ToModelSettings(int items) => new()
     {
-        Architecture = Kind.IsTrained ? ModelConfigFor(items) : null,
+        Architecture = Kind.DefaultArchitecture is not null ? ModelConfigFor(items) : null,
         Training = ToTrainingOptions(),
-        Lambda = Lambda,
+        Options = Kind.ParseOptions(OptionAssignments, "--option",
+            Kind.Options.Contains(Catalogue.Kinds.EaseModel.Lambda) ? OptionValues.None.With(Catalogue.Kinds.EaseModel.Lambda, Lambda) : null),
     };
 
     public ModelConfig ModelConfigFor(int items)

@@ -26,6 +26,8 @@ public static class ModelFolder
             TestMetrics = ModelManifest.Metrics(result.Test),
             TrainingSeconds = result.Seconds,
             Notes = result.StopReason,
+            // The declared options' values; a kind's ToSaved may replace them with what the fit used.
+            Hyperparameters = result.Kind.Options.Count == 0 ? null : new Dictionary<string, double>(result.Kind.Hyperparameters(result.Settings)),
         };
         var saved = result.Kind.ToSaved(result, manifest);
         var files = new Dictionary<string, string>(saved.TextFiles);

@@ -30,11 +30,14 @@ public sealed class ExperimentGrid
         Stages = stages;
     }
 
-    /// <summary>Keys of one run's options, each with how it changes the draft; "model" is applied first.</summary>
+    /// <summary>
+    /// Keys of the shared option groups (the network's architecture and training options), each with
+    /// how it changes the draft; "model" is applied first. Options a kind declares itself
+    /// (<see cref="ModelDefinition.Options"/>) are read from their declarations instead.
+    /// </summary>
     private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
     {
         ["model"] = (d, v, f) => d.Kind = ParseModel(v, f),
-        ["lambda"] = (d, v, f) => d.Lambda = Float(v, f),
         ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
         ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
         ["dropout"] = (d, v, f) => d.Dropout = Float(v, f),
@@ -62,17 +65,28 @@ public sealed class ExperimentGrid
 
     private static ModelDefinition ParseModel(GridNode node, string file) => Catalogue.Parse(Text(node, file), Where(file, node));
 
+    /// <summary>Every option key a grid accepts: the shared groups' and those any kind of the catalogue declares.</summary>
+    private static readonly IReadOnlySet<string> AllOptionKeys =
+        OptionKeys.Keys.Concat(Catalogue.Kinds.SelectMany(k => k.Options).Select(o => o.Key)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Sets <paramref name="key"/> on the draft: through the draft's kind's own declaration when it has one, else the shared groups.</summary>
+    private static void Apply(RunDraft draft, string key, GridNode value, string file)
+    {
+        if (draft.Kind.Option(key) is { } option) draft.Options = draft.Options.WithParsed(option, Text(value, file), Where(file, value));
+        else OptionKeys[key](draft, value, file);
+    }
+
     private static readonly string[] StageKeys = ["name", "description", "datasets"];
     private static readonly string[] TopKeys = ["name", "description", "datasets", "grids"];
     private static readonly string[] DatasetKeys = ["path", "name", "format", "threshold", "min_user_count", "min_item_count", "heldout_users", "validation_users", "test_users", "split_seed"];
 
     /// <summary>Every option key a grid accepts, for help texts and docs.</summary>
-    public static IReadOnlyCollection<string> OptionKeyNames => OptionKeys.Keys;
+    public static IReadOnlyCollection<string> OptionKeyNames => (IReadOnlyCollection<string>)AllOptionKeys;
 
     private sealed class RunDraft
     {
         public ModelDefinition Kind = ModelCatalogue.MultVae;
-        public float Lambda = EaseOptions.DefaultLambda;
+        public OptionValues Options = OptionValues.None;
         public int[]? PDims;
         public int[]? QDims;
         public float Dropout = ModelConfig.DefaultInputDropout;
@@ -91,7 +105,7 @@ public sealed class ExperimentGrid
     public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns)
     {
         if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
-        CheckKeys(root, TopKeys.Concat(OptionKeys.Keys), sourcePath);
+        CheckKeys(root, TopKeys.Concat(AllOptionKeys), sourcePath);
         string name = OptionalText(root, "name", sourcePath) ?? Path.GetFileNameWithoutExtension(sourcePath);
         string? description = OptionalText(root, "description", sourcePath);
         string baseFolder = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".";
@@ -105,7 +119,7 @@ public sealed class ExperimentGrid
             foreach (var item in list.Items)
             {
                 if (item is not GridMap stage) throw new VaeCfException($"{sourcePath}: '{item.Where}' must be a mapping of keys.");
-                CheckKeys(stage, StageKeys.Concat(OptionKeys.Keys), sourcePath);
+                CheckKeys(stage, StageKeys.Concat(AllOptionKeys), sourcePath);
                 string stageName = OptionalText(stage, "name", sourcePath) ?? $"stage{stages.Count + 1}";
                 var datasets = Find(stage, "datasets") is { } sd ? ParseDatasets(sd, sourcePath, baseFolder)
                     : topDatasets ?? throw new VaeCfException($"{sourcePath}: '{stage.Where}' has no datasets and the file gives none at the top.");
@@ -171,10 +185,11 @@ public sealed class ExperimentGrid
                         // defaults and, in a mixed stage, the other models' keys (the explicit ones were
                         // checked to fit some model of the stage when the file was read).
                         foreach (int i in applyOrder)
-                            if (draft.Kind.Reads(axes[i].Key)) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
+                            if (draft.Kind.Reads(axes[i].Key)) Apply(draft, axes[i].Key, combination[i], SourcePath);
                         bool network = draft.Kind.IsTrained;
-                        if (seed is not null && network) OptionKeys["seed"](draft, seed, SourcePath);
-                        if (overrides?.Epochs is { } epochs && network) draft.Training = draft.Training with { Epochs = epochs };
+                        if (seed is not null && network) Apply(draft, "seed", seed, SourcePath);
+                        if (overrides?.Epochs is { } epochs && network)
+                            Apply(draft, "epochs", new GridScalar("--epochs", epochs.ToString(CultureInfo.InvariantCulture)), SourcePath);
                         if (overrides?.Threads is { } threads) draft.Training = draft.Training with { Threads = threads };
                         var run = Resolve(stage.Name, dataset, draft);
                         // Combinations that differ only in keys this model ignores (popularity across
@@ -204,12 +219,15 @@ public sealed class ExperimentGrid
 
     private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)
     {
-        if (!draft.Kind.IsTrained)
+        if (!draft.Kind.IsTrained || draft.Kind.DefaultArchitecture is null)
         {
-            var settings = new ModelSettings { Training = new TrainingOptions { Threads = draft.Training.Threads }, Lambda = draft.Lambda };
+            // A closed-form kind takes only threads from the shared groups; a trained kind without the
+            // shared architecture declares its options and takes the training group's seed and threads.
+            var training = draft.Kind.IsTrained ? draft.Training : new TrainingOptions { Threads = draft.Training.Threads };
+            var settings = new ModelSettings { Training = training, Options = draft.Options };
             try { draft.Kind.Validate(settings); }
             catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-            return DescribeBaseline(stage, dataset, draft.Kind, settings);
+            return DescribeDeclared(stage, dataset, draft.Kind, settings);
         }
         var model = (draft.Kind.DefaultArchitecture ?? throw new InvalidOperationException($"{draft.Kind} trains but has no architecture.")) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
         if (draft.PDims is not null) model = model with { PDims = draft.PDims };
@@ -248,15 +266,21 @@ public sealed class ExperimentGrid
         };
     }
 
-    /// <summary>Names a closed-form run: dataset, kind and its hyper-parameters (threads and seeds change nothing in a closed-form fit).</summary>
-    public static RunSpec DescribeBaseline(string stage, DatasetSpec dataset, ModelDefinition kind, ModelSettings settings)
+    /// <summary>
+    /// Names a run of a kind described by its declared options: dataset, kind and every declared
+    /// option's value, in declaration order (a closed-form fit: threads and seeds change nothing);
+    /// a trained kind adds its seed, outside the configuration id.
+    /// </summary>
+    public static RunSpec DescribeDeclared(string stage, DatasetSpec dataset, ModelDefinition kind, ModelSettings settings)
     {
-        var hyper = kind.Hyperparameters(settings);
-        static string F(double v) => ((float)v).ToString("R", CultureInfo.InvariantCulture);
-        string canonical = $"{dataset.Canonical};model={kind.ShortName}" + string.Concat(hyper.Select(h => $";{h.Key}={F(h.Value)}"));
-        string slug = $"{stage}-{kind.ShortName}" + string.Concat(hyper.Select(h => $"-{h.Key[0]}{F(h.Value)}")) + $"-{dataset.Name}";
-        string hash = ShortHash(canonical);
-        return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug)}-{hash}", ConfigId = hash };
+        var options = kind.Options.Where(o => o.Key != "seed").ToList();
+        string canonical = $"{dataset.Canonical};model={kind.ShortName}" + string.Concat(options.Select(o => $";{o.Key}={o.Format(settings.Options.GetValue(o))}"));
+        string slug = $"{stage}-{kind.ShortName}" + string.Concat(options.Take(3).Select(o => $"-{o.Key[0]}{o.Format(settings.Options.GetValue(o))}")) + $"-{dataset.Name}";
+        string configId = ShortHash(canonical);
+        if (!kind.IsTrained) return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug)}-{configId}", ConfigId = configId };
+        int seed = kind.Option("seed") is ModelOption<int> declared ? settings.Get(declared) : settings.Training.Seed;
+        string full = canonical + $";seed={seed}";
+        return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug + $"-s{seed}")}-{ShortHash(full)}", ConfigId = configId };
     }
 
     private static string Canonical(DatasetSpec dataset, ModelDefinition kind, ModelConfig m, TrainingOptions t)
@@ -294,7 +318,7 @@ public sealed class ExperimentGrid
     }
 
     private static List<GridAxis> Axes(GridMap map, string file) => map.Entries
-        .Where(e => OptionKeys.ContainsKey(e.Key))
+        .Where(e => AllOptionKeys.Contains(e.Key))
         .Select(e => new GridAxis(e.Key, Values(e.Key, e.Value, file)))
         .ToList();
 
