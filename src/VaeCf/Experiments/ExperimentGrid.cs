@@ -22,8 +22,11 @@ public sealed class ExperimentGrid
     public string? Description { get; }
     public IReadOnlyList<GridStage> Stages { get; }
 
-    private ExperimentGrid(string sourcePath, string name, string? description, IReadOnlyList<GridStage> stages)
+    private readonly ModelCatalogue _catalogue;
+
+    private ExperimentGrid(string sourcePath, string name, string? description, IReadOnlyList<GridStage> stages, ModelCatalogue catalogue)
     {
+        _catalogue = catalogue;
         SourcePath = sourcePath;
         Name = name;
         Description = description;
@@ -37,7 +40,7 @@ public sealed class ExperimentGrid
     /// </summary>
     private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
     {
-        ["model"] = (d, v, f) => d.Kind = ParseModel(v, f),
+        ["model"] = (d, v, f) => d.Kind = ParseModel(v, f, d.Catalogue),
         ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
         ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
         ["dropout"] = (d, v, f) => d.Dropout = Float(v, f),
@@ -60,14 +63,11 @@ public sealed class ExperimentGrid
         ["threads"] = (d, v, f) => d.Training = d.Training with { Threads = Int(v, f) },
     };
 
-    /// <summary>The model kinds a grid's "model" key names.</summary>
-    private static readonly ModelCatalogue Catalogue = ModelCatalogue.Default;
+    private static ModelDefinition ParseModel(GridNode node, string file, ModelCatalogue catalogue) => catalogue.Parse(Text(node, file), Where(file, node));
 
-    private static ModelDefinition ParseModel(GridNode node, string file) => Catalogue.Parse(Text(node, file), Where(file, node));
-
-    /// <summary>Every option key a grid accepts: the shared groups' and those any kind of the catalogue declares.</summary>
-    private static readonly IReadOnlySet<string> AllOptionKeys =
-        OptionKeys.Keys.Concat(Catalogue.Kinds.SelectMany(k => k.Options).Select(o => o.Key)).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Every option key a grid accepts: the shared groups' and those any kind of <paramref name="catalogue"/> declares.</summary>
+    private static HashSet<string> AllOptionKeys(ModelCatalogue catalogue) =>
+        OptionKeys.Keys.Concat(catalogue.Kinds.SelectMany(k => k.Options).Select(o => o.Key)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Sets <paramref name="key"/> on the draft: through the draft's kind's own declaration when it has one, else the shared groups.</summary>
     private static void Apply(RunDraft draft, string key, GridNode value, string file)
@@ -81,10 +81,11 @@ public sealed class ExperimentGrid
     private static readonly string[] DatasetKeys = ["path", "name", "format", "threshold", "min_user_count", "min_item_count", "heldout_users", "validation_users", "test_users", "split_seed"];
 
     /// <summary>Every option key a grid accepts, for help texts and docs.</summary>
-    public static IReadOnlyCollection<string> OptionKeyNames => (IReadOnlyCollection<string>)AllOptionKeys;
+    public static IReadOnlyCollection<string> OptionKeyNames => AllOptionKeys(ModelCatalogue.Default);
 
-    private sealed class RunDraft
+    private sealed class RunDraft(ModelCatalogue catalogue)
     {
+        public readonly ModelCatalogue Catalogue = catalogue;
         public ModelDefinition Kind = ModelCatalogue.MultVae;
         public OptionValues Options = OptionValues.None;
         public int[]? PDims;
@@ -100,17 +101,21 @@ public sealed class ExperimentGrid
     /// <summary>The cap on runs this grid was loaded with; <see cref="Expand"/> refuses more.</summary>
     public long MaxRuns { get; private init; } = DefaultMaxRuns;
 
-    public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns) => Parse(GridDocument.Read(path), path, maxRuns);
+    /// <param name="catalogue">The model kinds its "model" key may name; default <see cref="ModelCatalogue.Default"/>.</param>
+    public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null) =>
+        Parse(GridDocument.Read(path), path, maxRuns, catalogue);
 
-    public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns)
+    public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null)
     {
         if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
-        CheckKeys(root, TopKeys.Concat(AllOptionKeys), sourcePath);
+        catalogue ??= ModelCatalogue.Default;
+        var optionKeys = AllOptionKeys(catalogue);
+        CheckKeys(root, TopKeys.Concat(optionKeys), sourcePath);
         string name = OptionalText(root, "name", sourcePath) ?? Path.GetFileNameWithoutExtension(sourcePath);
         string? description = OptionalText(root, "description", sourcePath);
         string baseFolder = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".";
         var topDatasets = Find(root, "datasets") is { } d ? ParseDatasets(d, sourcePath, baseFolder) : null;
-        var topAxes = Axes(root, sourcePath);
+        var topAxes = Axes(root, sourcePath, optionKeys);
 
         var stages = new List<GridStage>();
         if (Find(root, "grids") is { } grids)
@@ -119,25 +124,25 @@ public sealed class ExperimentGrid
             foreach (var item in list.Items)
             {
                 if (item is not GridMap stage) throw new VaeCfException($"{sourcePath}: '{item.Where}' must be a mapping of keys.");
-                CheckKeys(stage, StageKeys.Concat(AllOptionKeys), sourcePath);
+                CheckKeys(stage, StageKeys.Concat(optionKeys), sourcePath);
                 string stageName = OptionalText(stage, "name", sourcePath) ?? $"stage{stages.Count + 1}";
                 var datasets = Find(stage, "datasets") is { } sd ? ParseDatasets(sd, sourcePath, baseFolder)
                     : topDatasets ?? throw new VaeCfException($"{sourcePath}: '{stage.Where}' has no datasets and the file gives none at the top.");
-                var ownAxes = Axes(stage, sourcePath);
+                var ownAxes = Axes(stage, sourcePath, optionKeys);
                 var axes = topAxes.Where(a => Find(stage, a.Key) is null).Concat(ownAxes).ToList();
-                CheckKeysApply(stageName, axes, ownAxes, sourcePath);
+                CheckKeysApply(stageName, axes, ownAxes, sourcePath, catalogue);
                 stages.Add(new GridStage(CheckSlug(stageName, sourcePath), OptionalText(stage, "description", sourcePath), datasets, axes));
             }
         }
         else
         {
             var datasets = topDatasets ?? throw new VaeCfException($"{sourcePath}: no 'datasets' given (a list of paths, or of {{path, name, threshold, ...}}).");
-            CheckKeysApply(name, topAxes, topAxes, sourcePath);
+            CheckKeysApply(name, topAxes, topAxes, sourcePath, catalogue);
             stages.Add(new GridStage(CheckSlug(name, sourcePath), description, datasets, topAxes));
         }
         var duplicate = stages.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new VaeCfException($"{sourcePath}: two stages are named '{duplicate.Key}'.");
-        var grid = new ExperimentGrid(sourcePath, name, description, stages) { MaxRuns = maxRuns };
+        var grid = new ExperimentGrid(sourcePath, name, description, stages, catalogue) { MaxRuns = maxRuns };
         _ = grid.Expand(); // Values are checked now, with the file's name, rather than hours into a run.
         return grid;
     }
@@ -147,14 +152,14 @@ public sealed class ExperimentGrid
     /// EASE-only stage, or lambda on a Mult-VAE one, would otherwise be dropped without a word.
     /// Top-level defaults of a file with stages are exempt; they apply only where they fit.
     /// </summary>
-    private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file)
+    private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file, ModelCatalogue catalogue)
     {
-        var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file)).ToList()
+        var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file, catalogue)).ToList()
             ?? [ModelCatalogue.MultVae];
         foreach (var axis in own)
         {
             if (models.Any(m => m.Reads(axis.Key))) continue;
-            string what = string.Join("/", Catalogue.Kinds.Where(k => k.Reads(axis.Key)).Select(k => k.DisplayName));
+            string what = string.Join("/", catalogue.Kinds.Where(k => k.Reads(axis.Key)).Select(k => k.DisplayName));
             throw new VaeCfException($"{file}: stage '{stage}': key '{axis.Key}' does not apply to model {string.Join(", ", models.Select(m => m.ShortName).Distinct())} (it configures {what} only); remove it or give those runs a stage of their own.");
         }
     }
@@ -180,7 +185,7 @@ public sealed class ExperimentGrid
                 foreach (var combination in Cartesian(axes.Select(a => a.Values).ToList()))
                     foreach (var seed in seedValues)
                     {
-                        var draft = new RunDraft();
+                        var draft = new RunDraft(_catalogue);
                         // After "model", keys that do not configure this run's model are skipped: top-level
                         // defaults and, in a mixed stage, the other models' keys (the explicit ones were
                         // checked to fit some model of the stage when the file was read).
@@ -317,8 +322,8 @@ public sealed class ExperimentGrid
         }
     }
 
-    private static List<GridAxis> Axes(GridMap map, string file) => map.Entries
-        .Where(e => AllOptionKeys.Contains(e.Key))
+    private static List<GridAxis> Axes(GridMap map, string file, IReadOnlySet<string> optionKeys) => map.Entries
+        .Where(e => optionKeys.Contains(e.Key))
         .Select(e => new GridAxis(e.Key, Values(e.Key, e.Value, file)))
         .ToList();
 

@@ -157,11 +157,12 @@ public sealed record ResultRow
     private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>Reads a complete run folder (config.json, and history.csv for a network; experiment.json when the grid runner wrote it).</summary>
-    public static ResultRow FromRunFolder(string folder)
+    /// <param name="catalogue">The model kinds the folder may hold; default <see cref="ModelCatalogue.Default"/>.</param>
+    public static ResultRow FromRunFolder(string folder, ModelCatalogue? catalogue = null)
     {
         var manifest = ModelStore.ReadManifest(folder);
         var info = ExperimentRunInfo.TryRead(folder);
-        var kind = ModelCatalogue.Default.ForManifest(manifest.Model, Path.Combine(folder, ModelStore.ConfigFile));
+        var kind = (catalogue ?? ModelCatalogue.Default).ForManifest(manifest.Model, Path.Combine(folder, ModelStore.ConfigFile));
         if (!kind.IsTrained || kind.DefaultArchitecture is null) return FromDeclared(folder, manifest, kind, info);
         var history = HistoryCsv.Parse(Path.Combine(folder, ModelStore.HistoryFile));
         var architecture = manifest.Architecture ?? throw new VaeCfException($"{folder}: config.json has no architecture (not a Mult-VAE/DAE run).");

@@ -77,6 +77,33 @@ public class DeclaredOptionTests
     }
 
     [Fact]
+    public void AGridSweepsADeclaredOptionAndResultsCsvReadsItBack()
+    {
+        using var files = new DataTestFiles();
+        string ratings = ExperimentFixtures.WriteRatings(files);
+        var catalogue = ModelContractTests.Catalogue;
+        string grid = files.Write("grid.yaml", $"datasets:\n  - path: {ratings}\n    heldout_users: 10\nmodel: invpop\nexponent: [0.5, 2]\nthreads: 1\n");
+        var runs = ExperimentGrid.Load(grid, catalogue: catalogue).Expand();
+        Assert.Equal([0.5f, 2f], runs.Select(r => r.Settings.Get(InversePopularityModel.Exponent)));
+        Assert.All(runs, r => Assert.Same(Kind, r.Kind));
+
+        string output = files.PathOf("out");
+        var outcome = new ExperimentRunner(output, catalogue: catalogue).Run(runs);
+        Assert.Equal(2, outcome.Trained);
+        var rows = ResultsCsv.FromRunFolders(Path.Combine(output, ExperimentRunner.RunsFolder), catalogue);
+        Assert.Equal(runs.Select(r => r.RunId).Order(), rows.Select(r => r.RunId).Order());
+        Assert.All(rows, r => Assert.Equal("invpop", r.Model));
+        Assert.Equal([0.5, 2.0], runs.Select(r => ModelStore.ReadManifest(Path.Combine(output, ExperimentRunner.RunsFolder, r.RunId)).Hyperparameters!["exponent"]));
+
+        // The declaration checks grid values too, and the key is the test kind's only.
+        string bad = files.Write("bad.yaml", "datasets: [d.csv]\nmodel: invpop\nexponent: 9\n");
+        Assert.Contains("exponent' must be a number in (0, 4], got 9", Assert.Throws<VaeCfException>(() => ExperimentGrid.Load(bad, catalogue: catalogue)).Message);
+        string elsewhere = files.Write("elsewhere.yaml", "datasets: [d.csv]\nmodel: ease\nexponent: 2\n");
+        Assert.Contains("key 'exponent' does not apply to model ease", Assert.Throws<VaeCfException>(() => ExperimentGrid.Load(elsewhere, catalogue: catalogue)).Message);
+        Assert.Contains("unknown key 'exponent'", Assert.Throws<VaeCfException>(() => ExperimentGrid.Load(grid)).Message);
+    }
+
+    [Fact]
     public void EaseLambdaComesFromItsDeclarationOnTheCliAndInGrids()
     {
         Assert.Equal(Baselines.EaseOptions.DefaultLambda, EaseModel.Lambda.Default);
