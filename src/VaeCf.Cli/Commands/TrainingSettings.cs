@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Catalogue;
@@ -159,9 +160,30 @@ public abstract class TrainingSettings : DataSettings
     {
         Architecture = Kind.DefaultArchitecture is not null ? ModelConfigFor(items) : null,
         Training = ToTrainingOptions(),
-        Options = Kind.ParseOptions(OptionAssignments, "--option",
-            Kind.Options.Contains(Catalogue.Kinds.EaseModel.Lambda) ? OptionValues.None.With(Catalogue.Kinds.EaseModel.Lambda, Lambda) : null),
+        Options = Kind.ParseOptions(OptionAssignments, "--option", ForwardedFlags()),
     };
+
+    /// <summary>
+    /// Typed flags whose key the kind declares as its own option (EASE's --lambda; a kind with its
+    /// own lr, batch_size, epochs or dropout): a value other than the flag's default is that option's
+    /// value, so --epochs 5 is never silently ignored; at the flag's default the kind's own default
+    /// stands. An --option for the same key wins.
+    /// </summary>
+    private OptionValues ForwardedFlags()
+    {
+        var values = OptionValues.None;
+        void Forward(string key, string flag, float value, float flagDefault)
+        {
+            if (value != flagDefault && Kind.Option(key) is { } option)
+                values = values.WithParsed(option, value.ToString("R", CultureInfo.InvariantCulture), flag);
+        }
+        Forward("lambda", "--lambda", Lambda, Baselines.EaseOptions.DefaultLambda);
+        Forward("lr", "--lr", LearningRate, TrainingDefaults.LearningRate);
+        Forward("batch_size", "--batch-size", BatchSize, TrainingDefaults.BatchSize);
+        Forward("epochs", "--epochs", Epochs, TrainingDefaults.Epochs);
+        Forward("dropout", "--dropout", Dropout, ModelConfig.DefaultInputDropout);
+        return values;
+    }
 
     public ModelConfig ModelConfigFor(int items)
     {
