@@ -22,7 +22,8 @@ public static class FaultInjection
 
     private sealed record Plan(string Action, int Step, string Path);
 
-    private static readonly Plan? Active = ParsePlan(Environment.GetEnvironmentVariable(Variable));
+    // Lazy, not a plain static initializer: a malformed setting is then the one-line error it throws, not a TypeInitializationException.
+    private static readonly Lazy<Plan?> Setting = new(() => ParsePlan(Environment.GetEnvironmentVariable(Variable)));
     private static int _reached;
 
     private static Plan? ParsePlan(string? text)
@@ -38,18 +39,18 @@ public static class FaultInjection
     /// <summary>Marks that the process has reached <paramref name="step"/> (a short description, e.g. "save: weights written").</summary>
     public static void Reached(string step)
     {
-        if (Active is null) return;
+        if (Setting.Value is not { } active) return;
         int number = Interlocked.Increment(ref _reached);
-        switch (Active.Action)
+        switch (active.Action)
         {
             case "log":
-                File.AppendAllText(Active.Path, step + "\n");
+                File.AppendAllText(active.Path, step + "\n");
                 break;
-            case "pause" when number == Active.Step:
-                AtomicFile.WriteText(Active.Path, step + "\n");
+            case "pause" when number == active.Step:
+                AtomicFile.WriteText(active.Path, step + "\n");
                 Thread.Sleep(Timeout.Infinite);
                 break;
-            case "fail" when number == Active.Step:
+            case "fail" when number == active.Step:
                 throw new IOException($"injected fault at step {number} ({step}).");
         }
     }
