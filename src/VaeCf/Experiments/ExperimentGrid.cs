@@ -246,18 +246,22 @@ public sealed class ExperimentGrid
                 throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
         }
         catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-        return Describe(stage, dataset, model, draft.Training, draft.Kind);
+        return Describe(stage, dataset, model, draft.Training, draft.Kind, draft.Options);
     }
 
     /// <summary>
     /// Names a network run: the same configuration always gets the same id, whichever grid or command
-    /// produced it. <paramref name="kind"/> defaults to the Mult-VAE or Mult-DAE that <paramref name="model"/> names.
+    /// produced it. <paramref name="kind"/> defaults to the Mult-VAE or Mult-DAE that <paramref name="model"/> names;
+    /// the kind's declared options (<paramref name="options"/>), if it has any, are part of the id.
     /// </summary>
-    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training, ModelDefinition? kind = null)
+    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training, ModelDefinition? kind = null,
+        OptionValues? options = null)
     {
         model = model with { ItemCount = 0 };
         kind ??= model.Kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae;
-        string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 });
+        options ??= OptionValues.None;
+        string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 })
+            + string.Concat(kind.Options.Select(o => $";{o.Key}={o.Format(options.GetValue(o))}"));
         string full = withoutSeed + $";seed={training.Seed}";
         string slug = $"{stage}-{kind.ShortName}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";
         return new RunSpec
@@ -265,7 +269,7 @@ public sealed class ExperimentGrid
             Stage = stage,
             Dataset = dataset,
             Kind = kind,
-            Settings = new ModelSettings { Architecture = model, Training = training },
+            Settings = new ModelSettings { Architecture = model, Training = training, Options = options },
             RunId = $"{Slugify(slug)}-{ShortHash(full)}",
             ConfigId = ShortHash(withoutSeed),
         };
