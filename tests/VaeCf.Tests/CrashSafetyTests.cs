@@ -68,7 +68,7 @@ public class CrashSafetyTests
         Directory.GetFileSystemEntries(Path.GetDirectoryName(Path.GetFullPath(folder))!, $".{Path.GetFileName(folder)}.*");
 
     private static string[] TrainArgs(string ratings, string output, int trainSeed) =>
-        ["train", "--data", ratings, "--heldout-users", "10", "--model", "dae", "--p-dims", "8", "--epochs", "2", "--batch-size", "32",
+        ["train", "--data", ratings, "--heldout-users", "10", "--kind", "dae", "--p-dims", "8", "--epochs", "2", "--batch-size", "32",
          "--threads", "1", "--train-seed", $"{trainSeed}", "--output", output, "--overwrite", "--no-example"];
 
     private static void CopyFolder(string from, string to)

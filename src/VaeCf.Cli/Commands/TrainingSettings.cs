@@ -115,7 +115,7 @@ public abstract class TrainingSettings : DataSettings
     public int? TrainSeed { get; init; }
 
     [CommandOption("--option <KEY=VALUE>")]
-    [Description("An option the model kind declares itself (repeatable), e.g. --option lambda=200 with --model ease; an unknown key lists the kind's options.")]
+    [Description("An option the model kind declares itself (repeatable), e.g. --option lambda=200 with --kind ease; an unknown key lists the kind's options.")]
     public string[] OptionAssignments { get; init; } = [];
 
     [CommandOption("--threads <N>")]

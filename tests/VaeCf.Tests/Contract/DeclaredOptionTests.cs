@@ -113,14 +113,14 @@ public class DeclaredOptionTests
         using var files = new DataTestFiles();
         string ratings = ExperimentFixtures.WriteRatings(files);
         string dir = files.PathOf("ease");
-        string[] train = ["train", "--data", ratings, "--heldout-users", "10", "--model", "ease", "--threads", "1", "--no-example"];
+        string[] train = ["train", "--data", ratings, "--heldout-users", "10", "--kind", "ease", "--threads", "1", "--no-example"];
         Assert.Equal(0, ExperimentFixtures.RunCli([.. train, "--option", "lambda=30", "--output", dir]));
         Assert.Equal(30, ModelStore.ReadManifest(dir).Hyperparameters!["lambda"]);
         Assert.Equal(0, ExperimentFixtures.RunCli([.. train, "--lambda", "40", "--output", dir, "--overwrite"]));
         Assert.Equal(40, ModelStore.ReadManifest(dir).Hyperparameters!["lambda"]);
         Assert.Equal(2, ExperimentFixtures.RunCli([.. train, "--option", "lambda=0", "--output", files.PathOf("bad")]));
         Assert.Equal(2, ExperimentFixtures.RunCli([.. train, "--option", "lamda=3", "--output", files.PathOf("bad")]));
-        Assert.Equal(2, ExperimentFixtures.RunCli(["train", "--data", ratings, "--model", "vae", "--option", "lambda=3", "--output", files.PathOf("bad")]));
+        Assert.Equal(2, ExperimentFixtures.RunCli(["train", "--data", ratings, "--kind", "vae", "--option", "lambda=3", "--output", files.PathOf("bad")]));
         Assert.False(Directory.Exists(files.PathOf("bad")));
     }
 }
