@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using VaeCf.Catalogue;
+using VaeCf.Catalogue.Kinds;
 using VaeCf.Model;
 using VaeCf.Training;
 
@@ -55,7 +56,7 @@ public class FitReportingTests
     {
         var data = new ServingFixture().Data;
         var captured = new Captured();
-        FitPipeline.Fit(ModelCatalogue.Ease, data, new ModelSettings { Lambda = 50 }, logger: captured, progress: captured);
+        FitPipeline.Fit(ModelCatalogue.Ease, data, new ModelSettings().With(EaseModel.Lambda, 50f), logger: captured, progress: captured);
         Assert.NotEmpty(captured.Reports);
         Assert.All(captured.Reports, r => Assert.Equal(FitPhase.Stage, r.Phase));
         Assert.Equal(captured.Reports.Count + 2, captured.Logs.Count); // each stage, plus start and test metrics

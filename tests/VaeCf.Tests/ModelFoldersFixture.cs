@@ -39,7 +39,7 @@ public sealed class ModelFoldersFixture : IDisposable
         {
             [ModelCatalogue.MultVae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultVae, PDims = [24, 48] }, Training = training },
             [ModelCatalogue.MultDae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultDae, PDims = [32] }, Training = training },
-            [ModelCatalogue.Ease] = new() { Lambda = 20, Training = new TrainingOptions { Threads = 1 } },
+            [ModelCatalogue.Ease] = new ModelSettings { Training = new TrainingOptions { Threads = 1 } }.With(Catalogue.Kinds.EaseModel.Lambda, 20f),
             [ModelCatalogue.Popularity] = new(),
         };
         foreach (var (kind, options) in settings)

@@ -101,7 +101,7 @@ public class BaselinePersistenceTests
             Test = new Split.HeldOutSet { UserIds = [], FoldIn = Data.CsrMatrix.FromRows(300, []), Targets = Data.CsrMatrix.FromRows(300, []) },
         };
         string easeDir = Directory.CreateTempSubdirectory("vaecf-ease-").FullName;
-        var easeFit = FitPipeline.Fit(ModelCatalogue.Ease, smallData, new ModelSettings { Lambda = 50 });
+        var easeFit = FitPipeline.Fit(ModelCatalogue.Ease, smallData, new ModelSettings().With(Catalogue.Kinds.EaseModel.Lambda, 50f));
         var ease = easeFit.Scorer;
         ModelFolder.Save(easeDir, easeFit, smallData, "test");
         var (easeLoaded, easeManifest) = ModelFolder.Load(easeDir);

@@ -56,10 +56,10 @@ public class TrainingMemoryTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(ModelKind.MultVae, 1, 128)]
-    [InlineData(ModelKind.MultDae, 1, 128)]
-    [InlineData(ModelKind.MultVae, 2, 2048)]
-    [InlineData(ModelKind.MultDae, 2, 2048)]
+    [InlineData(ModelKind.MultVae, 1, 1024)]
+    [InlineData(ModelKind.MultDae, 1, 1024)]
+    [InlineData(ModelKind.MultVae, 2, 3072)]
+    [InlineData(ModelKind.MultDae, 2, 3072)]
     public void EpochsAfterTheFirstAllocateAlmostNothing(ModelKind kind, int threads, int boundKiB)
     {
         var data = Split(trainUsers: 400, heldOutUsers: 300);
@@ -73,6 +73,9 @@ public class TrainingMemoryTests(ITestOutputHelper output)
         // size of the data: the closures of each batch's parallel loops and one history record and
         // result per epoch (about 50 KB on one thread), and with two threads Parallel.For's own
         // bookkeeping, 0.2-0.5 MB here depending on how busy the machine keeps the thread pool.
+        // The bounds leave room for what other threads of the test host allocate meanwhile (the
+        // count is process-wide; a 128 KB bound failed once under heavy load) and stay far below
+        // the 10.8 MB that one fresh score matrix per evaluation would cost.
         Assert.InRange(window.Bytes, 0, boundKiB * 1024L);
     }
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Benchmarks;
+using VaeCf.Catalogue;
+using VaeCf.Catalogue.Kinds;
 using VaeCf.Model;
 
 namespace VaeCf.Cli.Commands;
@@ -105,13 +107,15 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [Description("Print one JSON object instead of tables.")]
         public bool Json { get; init; }
 
-        public IReadOnlyList<ModelKind> ModelKinds() => (KindName ?? Model ?? "both").ToLowerInvariant() switch
+        /// <summary>The networks --kind names, through the catalogue's spellings, or both of them.</summary>
+        public IReadOnlyList<ModelKind> ModelKinds()
         {
-            "vae" => [ModelKind.MultVae],
-            "dae" => [ModelKind.MultDae],
-            "both" => [ModelKind.MultVae, ModelKind.MultDae],
-            _ => throw new VaeCfException($"--kind must be vae, dae or both, got '{KindName ?? Model}'."),
-        };
+            var networks = ModelCatalogue.Default.Kinds.OfType<AutoencoderModel>().ToList();
+            string text = KindName ?? Model ?? "both";
+            if (text.Trim().Equals("both", StringComparison.OrdinalIgnoreCase)) return networks.Select(n => n.Network).ToList();
+            return ModelCatalogue.Default.Find(text) is AutoencoderModel network ? [network.Network]
+                : throw new VaeCfException($"--kind must be {string.Join(", ", networks.Select(n => n.ShortName))} or both, got '{text}'.");
+        }
 
         public BenchmarkOptions ToOptions() => new()
         {

@@ -29,8 +29,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Item metadata (e.g. movies.csv) for the example recommendations; found beside the data when omitted.")]
         public string? Titles { get; init; }
 
+        // Kept as its own flag (it predates --option); its text and default are EASE's declaration's.
         [CommandOption("--lambda <L>")]
-        [Description("EASE's L2 regularization (with --kind ease).")]
+        [Description(Catalogue.Kinds.EaseModel.LambdaDescription + " With --kind ease; the same as --option lambda=L.")]
         [DefaultValue(Baselines.EaseOptions.DefaultLambda)]
         public float EaseLambda { get; init; } = Baselines.EaseOptions.DefaultLambda;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VaeCf.Catalogue;
@@ -113,6 +114,10 @@ public abstract class TrainingSettings : DataSettings
     [Description("Seed of initialization, batch order, dropout and noise (default: --seed).")]
     public int? TrainSeed { get; init; }
 
+    [CommandOption("--option <KEY=VALUE>")]
+    [Description("An option the model kind declares itself (repeatable), e.g. --option lambda=200 with --kind ease; an unknown key lists the kind's options.")]
+    public string[] OptionAssignments { get; init; } = [];
+
     [CommandOption("--threads <N>")]
     [Description("Worker threads; 0 = all cores.")]
     [DefaultValue(0)]
@@ -125,8 +130,8 @@ public abstract class TrainingSettings : DataSettings
     {
         try
         {
-            if (!IsBaseline) _ = ModelConfigFor(1);
-            else Kind.Validate(ToModelSettings(1));
+            if (Kind.DefaultArchitecture is not null) _ = ModelConfigFor(1);
+            Kind.Validate(ToModelSettings(1));
             var options = ToTrainingOptions();
             options.Validate();
             if (TotalAnnealSteps is not null && options.Anneal != AnnealSchedule.Paper)
@@ -153,10 +158,32 @@ public abstract class TrainingSettings : DataSettings
     /// <summary>Every flag as the one settings record the fit pipeline takes.</summary>
     public ModelSettings ToModelSettings(int items) => new()
     {
-        Architecture = Kind.IsTrained ? ModelConfigFor(items) : null,
+        Architecture = Kind.DefaultArchitecture is not null ? ModelConfigFor(items) : null,
         Training = ToTrainingOptions(),
-        Lambda = Lambda,
+        Options = Kind.ParseOptions(OptionAssignments, "--option", ForwardedFlags()),
     };
+
+    /// <summary>
+    /// Typed flags whose key the kind declares as its own option (EASE's --lambda; a kind with its
+    /// own lr, batch_size, epochs or dropout): a value other than the flag's default is that option's
+    /// value, so --epochs 5 is never silently ignored; at the flag's default the kind's own default
+    /// stands. An --option for the same key wins.
+    /// </summary>
+    private OptionValues ForwardedFlags()
+    {
+        var values = OptionValues.None;
+        void Forward(string key, string flag, float value, float flagDefault)
+        {
+            if (value != flagDefault && Kind.Option(key) is { } option)
+                values = values.WithParsed(option, value.ToString("R", CultureInfo.InvariantCulture), flag);
+        }
+        Forward("lambda", "--lambda", Lambda, Baselines.EaseOptions.DefaultLambda);
+        Forward("lr", "--lr", LearningRate, TrainingDefaults.LearningRate);
+        Forward("batch_size", "--batch-size", BatchSize, TrainingDefaults.BatchSize);
+        Forward("epochs", "--epochs", Epochs, TrainingDefaults.Epochs);
+        Forward("dropout", "--dropout", Dropout, ModelConfig.DefaultInputDropout);
+        return values;
+    }
 
     public ModelConfig ModelConfigFor(int items)
     {

@@ -27,8 +27,23 @@ public abstract class ModelDefinition
     /// <summary>Other spellings accepted when parsing (e.g. "pop").</summary>
     public virtual IReadOnlyList<string> Aliases => [];
 
-    /// <summary>Option keys beyond <see cref="CommonOptionKeys"/> that configure this kind (e.g. "lambda"); a grid key outside these is ignored for it.</summary>
-    public abstract IReadOnlySet<string> OptionKeys { get; }
+    /// <summary>
+    /// Options this kind declares itself (key, type, default, description, validity), e.g. EASE's
+    /// lambda: grid files accept their keys, <c>train --option KEY=VALUE</c> sets them, run ids,
+    /// config.json's "hyperparameters" and results.csv record them. A declared key that is also a
+    /// network key (e.g. "lr") is this kind's own, with its own default.
+    /// </summary>
+    public virtual IReadOnlyList<ModelOption> Options => [];
+
+    /// <summary>The declared option <paramref name="key"/>, or null.</summary>
+    public ModelOption? Option(string key) => Options.FirstOrDefault(o => o.Key == key);
+
+    /// <summary>
+    /// Option keys beyond <see cref="CommonOptionKeys"/> that configure this kind: its declared
+    /// <see cref="Options"/>' keys, plus, for a kind trained through the shared network groups of
+    /// <see cref="ModelSettings"/>, those groups' keys. A grid key outside these is ignored for it.
+    /// </summary>
+    public virtual IReadOnlySet<string> OptionKeys => Options.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Whether the kind trains over epochs (a history.csv, seeds and training options) rather than solving in closed form.</summary>
     public abstract bool IsTrained { get; }
@@ -42,13 +57,42 @@ public abstract class ModelDefinition
     public virtual ModelConfig? DefaultArchitecture => null;
 
     /// <summary>Throws a <see cref="VaeCfException"/> naming the option when <paramref name="settings"/> cannot be fitted.</summary>
-    public virtual void Validate(ModelSettings settings) => settings.Training.Validate();
+    public virtual void Validate(ModelSettings settings)
+    {
+        settings.Training.Validate();
+        foreach (var option in Options) option.Check(settings.Options.GetValue(option), option.Key);
+    }
+
+    /// <summary>
+    /// Sets declared options from <c>KEY=VALUE</c> texts (the CLI's <c>--option</c>); a key this
+    /// kind does not declare is an error naming the keys it does (and the near miss).
+    /// </summary>
+    public OptionValues ParseOptions(IEnumerable<string> assignments, string what, OptionValues? start = null)
+    {
+        var values = start ?? OptionValues.None;
+        foreach (string assignment in assignments)
+        {
+            int equals = assignment.IndexOf('=');
+            if (equals <= 0) throw new VaeCfException($"{what} takes KEY=VALUE, got '{assignment}'.");
+            string key = assignment[..equals].Trim().Replace('-', '_');
+            var option = Option(key);
+            if (option is null)
+            {
+                string known = Options.Count == 0 ? $"{DisplayName} declares no options" : $"{DisplayName} declares {string.Join(", ", Options.Select(o => o.Key))}";
+                string? near = Options.Select(o => o.Key).FirstOrDefault(k => EditDistance.Of(k, key) <= 2);
+                throw new VaeCfException($"{what} {assignment}: unknown option '{key}'{(near is null ? "" : $" (did you mean '{near}'?)")}; {known}.");
+            }
+            values = values.WithParsed(option, assignment[(equals + 1)..], $"{what} {key}");
+        }
+        return values;
+    }
 
     /// <summary>One line for a run header, e.g. "mult-vae [100-600-200-600-100], 200 epochs, ...".</summary>
     public abstract string Describe(ModelSettings settings, int itemCount);
 
-    /// <summary>Hyper-parameters recorded in config.json's "hyperparameters" and in run ids (EASE: lambda).</summary>
-    public virtual IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) => new Dictionary<string, double>();
+    /// <summary>Hyper-parameters recorded in config.json's "hyperparameters" and in run ids: every declared option's value (EASE: lambda).</summary>
+    public IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) =>
+        Options.ToDictionary(o => o.Key, o => o.ToNumber(settings.Options.GetValue(o)), StringComparer.Ordinal);
 
     /// <summary>Trains or solves on <paramref name="data"/>'s training users.</summary>
     public abstract FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation);

@@ -26,6 +26,8 @@ public static class ModelFolder
             TestMetrics = ModelManifest.Metrics(result.Test),
             TrainingSeconds = result.Seconds,
             Notes = result.StopReason,
+            // The declared options' values; a kind's ToSaved may replace them with what the fit used.
+            Hyperparameters = result.Kind.Options.Count == 0 ? null : new Dictionary<string, double>(result.Kind.Hyperparameters(result.Settings)),
         };
         var saved = result.Kind.ToSaved(result, manifest);
         var files = new Dictionary<string, string>(saved.TextFiles);
@@ -33,9 +35,14 @@ public static class ModelFolder
         return ModelStore.Save(directory, saved.Manifest, saved.Tensors, files);
     }
 
-    /// <summary>Opens a model folder: config.json, every file checked against its checksum, then the kind's own loader.</summary>
+    /// <summary>
+    /// Opens a model folder: config.json, every file checked against its checksum, then the kind's own
+    /// loader. A folder whose save was killed between its two renames is read from its predecessor
+    /// (<see cref="ModelStore.ReadableFolder"/>).
+    /// </summary>
     public static (IScorer Scorer, ModelManifest Manifest) Load(string directory, GemmEngine? gemm = null, ModelCatalogue? catalogue = null)
     {
+        directory = ModelStore.ReadableFolder(directory);
         var manifest = ModelStore.ReadManifest(directory);
         var kind = (catalogue ?? ModelCatalogue.Default).ForManifest(manifest.Model, Path.Combine(directory, ModelStore.ConfigFile));
         // One pass over the weights: read, validated and checked against their checksum together.

@@ -1,4 +1,3 @@
-using VaeCf.Baselines;
 using VaeCf.Distributed;
 using VaeCf.Model;
 using VaeCf.Training;
@@ -6,17 +5,19 @@ using VaeCf.Training;
 namespace VaeCf.Catalogue;
 
 /// <summary>
-/// Every option a model kind may read, with the library's defaults. A kind reads only the groups
-/// its <see cref="ModelDefinition.OptionKeys"/> name; <see cref="Training"/>'s threads, seed and
-/// evaluation batch size apply to every kind.
+/// Every option a fit reads. The network groups (<see cref="Architecture"/>, <see cref="Training"/>)
+/// are shared by the kinds whose <see cref="ModelDefinition.OptionKeys"/> name their keys;
+/// <see cref="Options"/> holds the values of options a kind declares itself
+/// (<see cref="ModelDefinition.Options"/>, e.g. EASE's lambda). <see cref="Training"/>'s threads,
+/// seed and evaluation batch size apply to every kind.
 /// </summary>
 public sealed record ModelSettings
 {
     /// <summary>A network's sizes and dropout; null means the kind's default (its item count is taken from the data).</summary>
     public ModelConfig? Architecture { get; init; }
     public TrainingOptions Training { get; init; } = new();
-    /// <summary>EASE's L2 penalty.</summary>
-    public float Lambda { get; init; } = EaseOptions.DefaultLambda;
+    /// <summary>Values of declared options; one not given reads as its default.</summary>
+    public OptionValues Options { get; init; } = OptionValues.None;
 
     /// <summary>
     /// The processes training one model together (data parallelism, docs/distributed.md); null is
@@ -26,4 +27,10 @@ public sealed record ModelSettings
     public ICommunicator? Communicator { get; init; }
 
     public int Threads => Training.Threads;
+
+    /// <summary>The value of a declared option (its default when not given).</summary>
+    public T Get<T>(ModelOption<T> option) where T : notnull => Options.Get(option);
+
+    /// <summary>These settings with <paramref name="option"/> set to <paramref name="value"/>.</summary>
+    public ModelSettings With<T>(ModelOption<T> option, T value) where T : notnull => this with { Options = Options.With(option, value) };
 }

@@ -22,19 +22,25 @@ public sealed class ExperimentGrid
     public string? Description { get; }
     public IReadOnlyList<GridStage> Stages { get; }
 
-    private ExperimentGrid(string sourcePath, string name, string? description, IReadOnlyList<GridStage> stages)
+    private readonly ModelCatalogue _catalogue;
+
+    private ExperimentGrid(string sourcePath, string name, string? description, IReadOnlyList<GridStage> stages, ModelCatalogue catalogue)
     {
+        _catalogue = catalogue;
         SourcePath = sourcePath;
         Name = name;
         Description = description;
         Stages = stages;
     }
 
-    /// <summary>Keys of one run's options, each with how it changes the draft; "model" is applied first.</summary>
+    /// <summary>
+    /// Keys of the shared option groups (the network's architecture and training options), each with
+    /// how it changes the draft; "model" is applied first. Options a kind declares itself
+    /// (<see cref="ModelDefinition.Options"/>) are read from their declarations instead.
+    /// </summary>
     private static readonly Dictionary<string, Action<RunDraft, GridNode, string>> OptionKeys = new(StringComparer.Ordinal)
     {
-        ["model"] = (d, v, f) => d.Kind = ParseModel(v, f),
-        ["lambda"] = (d, v, f) => d.Lambda = Float(v, f),
+        ["model"] = (d, v, f) => d.Kind = ParseModel(v, f, d.Catalogue),
         ["p_dims"] = (d, v, f) => d.PDims = Dims(v, f),
         ["q_dims"] = (d, v, f) => d.QDims = Dims(v, f),
         ["dropout"] = (d, v, f) => d.Dropout = Float(v, f),
@@ -57,22 +63,31 @@ public sealed class ExperimentGrid
         ["threads"] = (d, v, f) => d.Training = d.Training with { Threads = Int(v, f) },
     };
 
-    /// <summary>The model kinds a grid's "model" key names.</summary>
-    private static readonly ModelCatalogue Catalogue = ModelCatalogue.Default;
+    private static ModelDefinition ParseModel(GridNode node, string file, ModelCatalogue catalogue) => catalogue.Parse(Text(node, file), Where(file, node));
 
-    private static ModelDefinition ParseModel(GridNode node, string file) => Catalogue.Parse(Text(node, file), Where(file, node));
+    /// <summary>Every option key a grid accepts: the shared groups' and those any kind of <paramref name="catalogue"/> declares.</summary>
+    private static HashSet<string> AllOptionKeys(ModelCatalogue catalogue) =>
+        OptionKeys.Keys.Concat(catalogue.Kinds.SelectMany(k => k.Options).Select(o => o.Key)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Sets <paramref name="key"/> on the draft: through the draft's kind's own declaration when it has one, else the shared groups.</summary>
+    private static void Apply(RunDraft draft, string key, GridNode value, string file)
+    {
+        if (draft.Kind.Option(key) is { } option) draft.Options = draft.Options.WithParsed(option, Text(value, file), Where(file, value));
+        else OptionKeys[key](draft, value, file);
+    }
 
     private static readonly string[] StageKeys = ["name", "description", "datasets"];
     private static readonly string[] TopKeys = ["name", "description", "datasets", "grids"];
     private static readonly string[] DatasetKeys = ["path", "name", "format", "threshold", "min_user_count", "min_item_count", "heldout_users", "validation_users", "test_users", "split_seed"];
 
     /// <summary>Every option key a grid accepts, for help texts and docs.</summary>
-    public static IReadOnlyCollection<string> OptionKeyNames => OptionKeys.Keys;
+    public static IReadOnlyCollection<string> OptionKeyNames => AllOptionKeys(ModelCatalogue.Default);
 
-    private sealed class RunDraft
+    private sealed class RunDraft(ModelCatalogue catalogue)
     {
+        public readonly ModelCatalogue Catalogue = catalogue;
         public ModelDefinition Kind = ModelCatalogue.MultVae;
-        public float Lambda = EaseOptions.DefaultLambda;
+        public OptionValues Options = OptionValues.None;
         public int[]? PDims;
         public int[]? QDims;
         public float Dropout = ModelConfig.DefaultInputDropout;
@@ -86,17 +101,21 @@ public sealed class ExperimentGrid
     /// <summary>The cap on runs this grid was loaded with; <see cref="Expand"/> refuses more.</summary>
     public long MaxRuns { get; private init; } = DefaultMaxRuns;
 
-    public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns) => Parse(GridDocument.Read(path), path, maxRuns);
+    /// <param name="catalogue">The model kinds its "model" key may name; default <see cref="ModelCatalogue.Default"/>.</param>
+    public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null) =>
+        Parse(GridDocument.Read(path), path, maxRuns, catalogue);
 
-    public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns)
+    public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null)
     {
         if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
-        CheckKeys(root, TopKeys.Concat(OptionKeys.Keys), sourcePath);
+        catalogue ??= ModelCatalogue.Default;
+        var optionKeys = AllOptionKeys(catalogue);
+        CheckKeys(root, TopKeys.Concat(optionKeys), sourcePath);
         string name = OptionalText(root, "name", sourcePath) ?? Path.GetFileNameWithoutExtension(sourcePath);
         string? description = OptionalText(root, "description", sourcePath);
         string baseFolder = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? ".";
         var topDatasets = Find(root, "datasets") is { } d ? ParseDatasets(d, sourcePath, baseFolder) : null;
-        var topAxes = Axes(root, sourcePath);
+        var topAxes = Axes(root, sourcePath, optionKeys);
 
         var stages = new List<GridStage>();
         if (Find(root, "grids") is { } grids)
@@ -105,25 +124,25 @@ public sealed class ExperimentGrid
             foreach (var item in list.Items)
             {
                 if (item is not GridMap stage) throw new VaeCfException($"{sourcePath}: '{item.Where}' must be a mapping of keys.");
-                CheckKeys(stage, StageKeys.Concat(OptionKeys.Keys), sourcePath);
+                CheckKeys(stage, StageKeys.Concat(optionKeys), sourcePath);
                 string stageName = OptionalText(stage, "name", sourcePath) ?? $"stage{stages.Count + 1}";
                 var datasets = Find(stage, "datasets") is { } sd ? ParseDatasets(sd, sourcePath, baseFolder)
                     : topDatasets ?? throw new VaeCfException($"{sourcePath}: '{stage.Where}' has no datasets and the file gives none at the top.");
-                var ownAxes = Axes(stage, sourcePath);
+                var ownAxes = Axes(stage, sourcePath, optionKeys);
                 var axes = topAxes.Where(a => Find(stage, a.Key) is null).Concat(ownAxes).ToList();
-                CheckKeysApply(stageName, axes, ownAxes, sourcePath);
+                CheckKeysApply(stageName, axes, ownAxes, sourcePath, catalogue);
                 stages.Add(new GridStage(CheckSlug(stageName, sourcePath), OptionalText(stage, "description", sourcePath), datasets, axes));
             }
         }
         else
         {
             var datasets = topDatasets ?? throw new VaeCfException($"{sourcePath}: no 'datasets' given (a list of paths, or of {{path, name, threshold, ...}}).");
-            CheckKeysApply(name, topAxes, topAxes, sourcePath);
+            CheckKeysApply(name, topAxes, topAxes, sourcePath, catalogue);
             stages.Add(new GridStage(CheckSlug(name, sourcePath), description, datasets, topAxes));
         }
         var duplicate = stages.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new VaeCfException($"{sourcePath}: two stages are named '{duplicate.Key}'.");
-        var grid = new ExperimentGrid(sourcePath, name, description, stages) { MaxRuns = maxRuns };
+        var grid = new ExperimentGrid(sourcePath, name, description, stages, catalogue) { MaxRuns = maxRuns };
         _ = grid.Expand(); // Values are checked now, with the file's name, rather than hours into a run.
         return grid;
     }
@@ -133,14 +152,14 @@ public sealed class ExperimentGrid
     /// EASE-only stage, or lambda on a Mult-VAE one, would otherwise be dropped without a word.
     /// Top-level defaults of a file with stages are exempt; they apply only where they fit.
     /// </summary>
-    private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file)
+    private static void CheckKeysApply(string stage, IReadOnlyList<GridAxis> axes, IReadOnlyList<GridAxis> own, string file, ModelCatalogue catalogue)
     {
-        var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file)).ToList()
+        var models = axes.FirstOrDefault(a => a.Key == "model")?.Values.Select(v => ParseModel(v, file, catalogue)).ToList()
             ?? [ModelCatalogue.MultVae];
         foreach (var axis in own)
         {
             if (models.Any(m => m.Reads(axis.Key))) continue;
-            string what = string.Join("/", Catalogue.Kinds.Where(k => k.Reads(axis.Key)).Select(k => k.DisplayName));
+            string what = string.Join("/", catalogue.Kinds.Where(k => k.Reads(axis.Key)).Select(k => k.DisplayName));
             throw new VaeCfException($"{file}: stage '{stage}': key '{axis.Key}' does not apply to model {string.Join(", ", models.Select(m => m.ShortName).Distinct())} (it configures {what} only); remove it or give those runs a stage of their own.");
         }
     }
@@ -166,15 +185,16 @@ public sealed class ExperimentGrid
                 foreach (var combination in Cartesian(axes.Select(a => a.Values).ToList()))
                     foreach (var seed in seedValues)
                     {
-                        var draft = new RunDraft();
+                        var draft = new RunDraft(_catalogue);
                         // After "model", keys that do not configure this run's model are skipped: top-level
                         // defaults and, in a mixed stage, the other models' keys (the explicit ones were
                         // checked to fit some model of the stage when the file was read).
                         foreach (int i in applyOrder)
-                            if (draft.Kind.Reads(axes[i].Key)) OptionKeys[axes[i].Key](draft, combination[i], SourcePath);
+                            if (draft.Kind.Reads(axes[i].Key)) Apply(draft, axes[i].Key, combination[i], SourcePath);
                         bool network = draft.Kind.IsTrained;
-                        if (seed is not null && network) OptionKeys["seed"](draft, seed, SourcePath);
-                        if (overrides?.Epochs is { } epochs && network) draft.Training = draft.Training with { Epochs = epochs };
+                        if (seed is not null && network) Apply(draft, "seed", seed, SourcePath);
+                        if (overrides?.Epochs is { } epochs && network)
+                            Apply(draft, "epochs", new GridScalar("--epochs", epochs.ToString(CultureInfo.InvariantCulture)), SourcePath);
                         if (overrides?.Threads is { } threads) draft.Training = draft.Training with { Threads = threads };
                         var run = Resolve(stage.Name, dataset, draft);
                         // Combinations that differ only in keys this model ignores (popularity across
@@ -204,12 +224,15 @@ public sealed class ExperimentGrid
 
     private RunSpec Resolve(string stage, DatasetSpec dataset, RunDraft draft)
     {
-        if (!draft.Kind.IsTrained)
+        if (!draft.Kind.IsTrained || draft.Kind.DefaultArchitecture is null)
         {
-            var settings = new ModelSettings { Training = new TrainingOptions { Threads = draft.Training.Threads }, Lambda = draft.Lambda };
+            // A closed-form kind takes only threads from the shared groups; a trained kind without the
+            // shared architecture declares its options and takes the training group's seed and threads.
+            var training = draft.Kind.IsTrained ? draft.Training : new TrainingOptions { Threads = draft.Training.Threads };
+            var settings = new ModelSettings { Training = training, Options = draft.Options };
             try { draft.Kind.Validate(settings); }
             catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-            return DescribeBaseline(stage, dataset, draft.Kind, settings);
+            return DescribeDeclared(stage, dataset, draft.Kind, settings);
         }
         var model = (draft.Kind.DefaultArchitecture ?? throw new InvalidOperationException($"{draft.Kind} trains but has no architecture.")) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
         if (draft.PDims is not null) model = model with { PDims = draft.PDims };
@@ -223,18 +246,22 @@ public sealed class ExperimentGrid
                 throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
         }
         catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-        return Describe(stage, dataset, model, draft.Training, draft.Kind);
+        return Describe(stage, dataset, model, draft.Training, draft.Kind, draft.Options);
     }
 
     /// <summary>
     /// Names a network run: the same configuration always gets the same id, whichever grid or command
-    /// produced it. <paramref name="kind"/> defaults to the Mult-VAE or Mult-DAE that <paramref name="model"/> names.
+    /// produced it. <paramref name="kind"/> defaults to the Mult-VAE or Mult-DAE that <paramref name="model"/> names;
+    /// the kind's declared options (<paramref name="options"/>), if it has any, are part of the id.
     /// </summary>
-    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training, ModelDefinition? kind = null)
+    public static RunSpec Describe(string stage, DatasetSpec dataset, ModelConfig model, TrainingOptions training, ModelDefinition? kind = null,
+        OptionValues? options = null)
     {
         model = model with { ItemCount = 0 };
         kind ??= model.Kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae;
-        string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 });
+        options ??= OptionValues.None;
+        string withoutSeed = Canonical(dataset, kind, model, training with { Seed = 0 })
+            + string.Concat(kind.Options.Select(o => $";{o.Key}={o.Format(options.GetValue(o))}"));
         string full = withoutSeed + $";seed={training.Seed}";
         string slug = $"{stage}-{kind.ShortName}-{string.Join("x", model.PDims)}-{dataset.Name}-s{training.Seed}";
         return new RunSpec
@@ -242,21 +269,27 @@ public sealed class ExperimentGrid
             Stage = stage,
             Dataset = dataset,
             Kind = kind,
-            Settings = new ModelSettings { Architecture = model, Training = training },
+            Settings = new ModelSettings { Architecture = model, Training = training, Options = options },
             RunId = $"{Slugify(slug)}-{ShortHash(full)}",
             ConfigId = ShortHash(withoutSeed),
         };
     }
 
-    /// <summary>Names a closed-form run: dataset, kind and its hyper-parameters (threads and seeds change nothing in a closed-form fit).</summary>
-    public static RunSpec DescribeBaseline(string stage, DatasetSpec dataset, ModelDefinition kind, ModelSettings settings)
+    /// <summary>
+    /// Names a run of a kind described by its declared options: dataset, kind and every declared
+    /// option's value, in declaration order (a closed-form fit: threads and seeds change nothing);
+    /// a trained kind adds its seed, outside the configuration id.
+    /// </summary>
+    public static RunSpec DescribeDeclared(string stage, DatasetSpec dataset, ModelDefinition kind, ModelSettings settings)
     {
-        var hyper = kind.Hyperparameters(settings);
-        static string F(double v) => ((float)v).ToString("R", CultureInfo.InvariantCulture);
-        string canonical = $"{dataset.Canonical};model={kind.ShortName}" + string.Concat(hyper.Select(h => $";{h.Key}={F(h.Value)}"));
-        string slug = $"{stage}-{kind.ShortName}" + string.Concat(hyper.Select(h => $"-{h.Key[0]}{F(h.Value)}")) + $"-{dataset.Name}";
-        string hash = ShortHash(canonical);
-        return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug)}-{hash}", ConfigId = hash };
+        var options = kind.Options.Where(o => o.Key != "seed").ToList();
+        string canonical = $"{dataset.Canonical};model={kind.ShortName}" + string.Concat(options.Select(o => $";{o.Key}={o.Format(settings.Options.GetValue(o))}"));
+        string slug = $"{stage}-{kind.ShortName}" + string.Concat(options.Take(3).Select(o => $"-{o.Key[0]}{o.Format(settings.Options.GetValue(o))}")) + $"-{dataset.Name}";
+        string configId = ShortHash(canonical);
+        if (!kind.IsTrained) return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug)}-{configId}", ConfigId = configId };
+        int seed = kind.Option("seed") is ModelOption<int> declared ? settings.Get(declared) : settings.Training.Seed;
+        string full = canonical + $";seed={seed}";
+        return new RunSpec { Stage = stage, Dataset = dataset, Kind = kind, Settings = settings, RunId = $"{Slugify(slug + $"-s{seed}")}-{ShortHash(full)}", ConfigId = configId };
     }
 
     private static string Canonical(DatasetSpec dataset, ModelDefinition kind, ModelConfig m, TrainingOptions t)
@@ -293,8 +326,8 @@ public sealed class ExperimentGrid
         }
     }
 
-    private static List<GridAxis> Axes(GridMap map, string file) => map.Entries
-        .Where(e => OptionKeys.ContainsKey(e.Key))
+    private static List<GridAxis> Axes(GridMap map, string file, IReadOnlySet<string> optionKeys) => map.Entries
+        .Where(e => optionKeys.Contains(e.Key))
         .Select(e => new GridAxis(e.Key, Values(e.Key, e.Value, file)))
         .ToList();
 

@@ -44,10 +44,14 @@ public sealed class ExperimentRunner
     private readonly IExperimentObserver _observer;
     private readonly Func<DatasetSpec, SplitDataset> _loadDataset;
     private readonly Dictionary<string, SplitDataset> _datasets = new(StringComparer.Ordinal);
+    private readonly ModelCatalogue? _catalogue;
 
     /// <param name="loadDataset">How a dataset is opened; default <see cref="DatasetLoader"/>. Each dataset is loaded once per runner.</param>
-    public ExperimentRunner(string outputDirectory, IExperimentObserver? observer = null, Func<DatasetSpec, SplitDataset>? loadDataset = null)
+    /// <param name="catalogue">The model kinds the run folders may hold (for results.csv); default <see cref="ModelCatalogue.Default"/>.</param>
+    public ExperimentRunner(string outputDirectory, IExperimentObserver? observer = null, Func<DatasetSpec, SplitDataset>? loadDataset = null,
+        ModelCatalogue? catalogue = null)
     {
+        _catalogue = catalogue;
         _output = outputDirectory;
         _observer = observer ?? new NullObserver();
         _loadDataset = loadDataset ?? (spec => DatasetLoader.Load(spec.ResolvedPath, spec.Prepare));
@@ -79,6 +83,7 @@ public sealed class ExperimentRunner
             }
             _observer.OnRunStart(run, i, runs.Count);
             var data = Dataset(run.Dataset);
+            FaultInjection.Reached($"experiment: fitting {run.RunId}");
             FitResult result;
             try { result = FitPipeline.Fit(run.Kind, data, run.Settings, _observer, cancellation); }
             catch (VaeCfException e) when (!run.Kind.IsTrained)
@@ -102,6 +107,7 @@ public sealed class ExperimentRunner
                 new Dictionary<string, string> { [ExperimentRunInfo.FileName] = ExperimentRunInfo.Of(run, gridName).ToJson() });
             trained++;
             var rows = RebuildResults();
+            FaultInjection.Reached($"experiment: results.csv rebuilt after {run.RunId}");
             _observer.OnRunFinished(run, rows.Last(r => r.RunId == run.RunId), i, runs.Count);
         }
         return new ExperimentOutcome { Results = RebuildResults(), Trained = trained, Skipped = skipped, Failed = failed, Cancelled = cancelled };
@@ -117,7 +123,7 @@ public sealed class ExperimentRunner
     /// <summary>Rewrites results.csv and summary.csv from the complete run folders.</summary>
     public List<ResultRow> RebuildResults()
     {
-        var rows = ResultsCsv.FromRunFolders(Path.Combine(_output, RunsFolder));
+        var rows = ResultsCsv.FromRunFolders(Path.Combine(_output, RunsFolder), _catalogue);
         AtomicFile.WriteText(Path.Combine(_output, ResultsCsv.FileName), ResultsCsv.Format(rows));
         AtomicFile.WriteText(Path.Combine(_output, SeedSummary.FileName), SeedSummary.Format(SeedSummary.Of(rows)));
         return rows;

@@ -106,25 +106,64 @@ public sealed record ResultRow
         };
     }
 
-    /// <summary>A closed-form fit's folder (popularity, EASE): metrics, lambda and fit time; no history, so every training column stays empty.</summary>
-    private static ResultRow FromBaseline(string folder, ModelManifest manifest, ModelDefinition kind, ExperimentRunInfo? info)
+    /// <summary>The columns a declared option of the same key fills (e.g. EASE's lambda); other declared options live in config.json only.</summary>
+    private static readonly Dictionary<string, Func<ResultRow, double, ResultRow>> OptionColumns = new(StringComparer.Ordinal)
     {
-        double lambda = double.NaN;
-        if (kind.Reads("lambda"))
-            lambda = manifest.Hyperparameters?.TryGetValue("lambda", out double l) == true ? AsWritten((float)l)
-                : throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an {kind.DisplayName} model without its lambda.");
-        return Common(folder, manifest, kind, info) with { Lambda = lambda };
+        ["lambda"] = (r, v) => r with { Lambda = AsWritten((float)v) },
+        ["dropout"] = (r, v) => r with { DropoutEnc = AsWritten((float)v) },
+        ["hidden_dropout"] = (r, v) => r with { DropoutDec = AsWritten((float)v) },
+        ["weight_decay"] = (r, v) => r with { WeightDecay = AsWritten((float)v) },
+        ["lr"] = (r, v) => r with { Lr = AsWritten((float)v) },
+        ["anneal_cap"] = (r, v) => r with { AnnealCap = AsWritten((float)v) },
+        ["lr_patience"] = (r, v) => r with { LrPatience = (int)v },
+        ["early_stop_patience"] = (r, v) => r with { EarlyStopPatience = (int)v },
+        ["total_anneal_steps"] = (r, v) => r with { TotalAnnealSteps = (int)v },
+        ["batch_size"] = (r, v) => r with { BatchSize = (int)v },
+        ["epochs"] = (r, v) => r with { Epochs = (int)v },
+        ["seed"] = (r, v) => r with { Seed = (int)v },
+    };
+
+    /// <summary>
+    /// A folder of a kind described by its declared options (popularity, EASE, and any kind outside
+    /// the Mult-VAE/DAE family): metrics, fit time, and each declared option's value from config.json's
+    /// "hyperparameters" in the column of the same name. A trained one adds its seed and, from
+    /// history.csv when it has one, the epochs run and the best epoch's losses.
+    /// </summary>
+    private static ResultRow FromDeclared(string folder, ModelManifest manifest, ModelDefinition kind, ExperimentRunInfo? info)
+    {
+        var row = Common(folder, manifest, kind, info);
+        foreach (var option in kind.Options)
+        {
+            if (manifest.Hyperparameters?.TryGetValue(option.Key, out double value) != true)
+                throw new VaeCfException($"{Path.Combine(folder, ModelStore.ConfigFile)}: an {kind.DisplayName} model without its {option.Key}.");
+            if (OptionColumns.TryGetValue(option.Key, out var set)) row = set(row, value);
+        }
+        if (!kind.IsTrained) return row;
+        if (row.Seed is null && manifest.Training is { } training) row = row with { Seed = training.Seed };
+        string historyPath = Path.Combine(folder, ModelStore.HistoryFile);
+        if (!File.Exists(historyPath)) return row with { BestEpoch = manifest.BestEpoch };
+        var history = HistoryCsv.Parse(historyPath);
+        var best = history.LastOrDefault(h => h.Epoch == manifest.BestEpoch);
+        return row with
+        {
+            EpochsRun = history.Count,
+            BestEpoch = manifest.BestEpoch ?? 0,
+            BetaAtBest = best is null ? double.NaN : AsWritten(best.Beta),
+            Loss = best?.ValidationLoss ?? double.NaN,
+            TrainLoss = best?.TrainLoss ?? double.NaN,
+        };
     }
 
     private static double AsWritten(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>Reads a complete run folder (config.json, and history.csv for a network; experiment.json when the grid runner wrote it).</summary>
-    public static ResultRow FromRunFolder(string folder)
+    /// <param name="catalogue">The model kinds the folder may hold; default <see cref="ModelCatalogue.Default"/>.</param>
+    public static ResultRow FromRunFolder(string folder, ModelCatalogue? catalogue = null)
     {
         var manifest = ModelStore.ReadManifest(folder);
         var info = ExperimentRunInfo.TryRead(folder);
-        var kind = ModelCatalogue.Default.ForManifest(manifest.Model, Path.Combine(folder, ModelStore.ConfigFile));
-        if (!kind.IsTrained) return FromBaseline(folder, manifest, kind, info);
+        var kind = (catalogue ?? ModelCatalogue.Default).ForManifest(manifest.Model, Path.Combine(folder, ModelStore.ConfigFile));
+        if (!kind.IsTrained || kind.DefaultArchitecture is null) return FromDeclared(folder, manifest, kind, info);
         var history = HistoryCsv.Parse(Path.Combine(folder, ModelStore.HistoryFile));
         var architecture = manifest.Architecture ?? throw new VaeCfException($"{folder}: config.json has no architecture (not a Mult-VAE/DAE run).");
         var training = manifest.Training ?? throw new VaeCfException($"{folder}: config.json has no training options.");

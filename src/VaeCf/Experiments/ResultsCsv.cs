@@ -98,12 +98,14 @@ public static class ResultsCsv
     /// naming a kind without epochs, and so without history). Hidden folders are a save in progress
     /// or the one it replaces (see <see cref="ModelStore.Save"/>), never a run of their own.
     /// </summary>
-    public static List<string> FindRunFolders(string directory)
+    /// <param name="catalogue">The model kinds the folders may hold; default <see cref="ModelCatalogue.Default"/>.</param>
+    public static List<string> FindRunFolders(string directory, ModelCatalogue? catalogue = null)
     {
+        var kinds = catalogue ?? ModelCatalogue.Default;
         if (!Directory.Exists(directory)) throw new VaeCfException($"Runs folder '{directory}' does not exist.");
-        static bool IsRun(string d) => File.Exists(Path.Combine(d, ModelStore.ConfigFile))
+        bool IsRun(string d) => File.Exists(Path.Combine(d, ModelStore.ConfigFile))
             && (File.Exists(Path.Combine(d, ModelStore.HistoryFile))
-                || ModelCatalogue.Default.Kinds.FirstOrDefault(k => k.Name == ModelStore.ReadManifest(d).Model) is { IsTrained: false });
+                || kinds.Kinds.FirstOrDefault(k => k.Name == ModelStore.ReadManifest(d).Model) is { IsTrained: false });
         static IEnumerable<string> Children(string d) => Directory.GetDirectories(d).Where(c => !Path.GetFileName(c).StartsWith('.')).Order(StringComparer.Ordinal);
         if (IsRun(directory)) return [directory];
         var found = new List<string>();
@@ -116,8 +118,8 @@ public static class ResultsCsv
     }
 
     /// <summary>Rows of every complete run under <paramref name="directory"/>, in the order they finished.</summary>
-    public static List<ResultRow> FromRunFolders(string directory) => FindRunFolders(directory)
-        .Select(folder => (Row: ResultRow.FromRunFolder(folder), Finished: File.GetLastWriteTimeUtc(Path.Combine(folder, ModelStore.ConfigFile))))
+    public static List<ResultRow> FromRunFolders(string directory, ModelCatalogue? catalogue = null) => FindRunFolders(directory, catalogue)
+        .Select(folder => (Row: ResultRow.FromRunFolder(folder, catalogue), Finished: File.GetLastWriteTimeUtc(Path.Combine(folder, ModelStore.ConfigFile))))
         .OrderBy(x => x.Finished).ThenBy(x => x.Row.RunId, StringComparer.Ordinal)
         .Select(x => x.Row)
         .ToList();

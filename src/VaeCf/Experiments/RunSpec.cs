@@ -27,13 +27,13 @@ public sealed record RunSpec
     public TrainingOptions? Training => Kind.IsTrained ? Settings.Training : null;
 
     /// <summary>EASE's lambda; null for kinds without one.</summary>
-    public float? Lambda => Kind.Reads("lambda") ? Settings.Lambda : null;
+    public float? Lambda => Kind.Option("lambda") is ModelOption<float> lambda ? Settings.Get(lambda) : null;
 
     /// <summary>vae, dae, ease or popularity.</summary>
     public string ModelName => Kind.ShortName;
 
     /// <summary>The training seed; 0 for closed-form kinds, whose fit is deterministic and takes none.</summary>
-    public int Seed => Kind.IsTrained ? Settings.Training.Seed : 0;
+    public int Seed => !Kind.IsTrained ? 0 : Kind.Option("seed") is ModelOption<int> seed ? Settings.Get(seed) : Settings.Training.Seed;
 
     public int Threads => Settings.Threads;
 }

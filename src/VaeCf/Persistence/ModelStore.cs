@@ -46,6 +46,9 @@ public static class ModelStore
     public static void CheckWritable(string directory, bool overwrite)
     {
         string full = Path.GetFullPath(directory);
+        // A save killed between its renames left the folder's last model beside it: put it back
+        // first, so that model counts as existing and is not replaced without --overwrite.
+        RecoverInterruptedSave(full);
         if (File.Exists(full)) throw new VaeCfException($"Output '{directory}' is a file; a model is saved as a folder.");
         if (Directory.Exists(full))
         {
@@ -91,23 +94,27 @@ public static class ModelStore
         Directory.CreateDirectory(staging);
         try
         {
+            FaultInjection.Reached("save: staging folder created");
             // The writer hashes what it writes, so the weights (6.7 GB for EASE at 40k items) are not read back to be hashed.
             string weightsSha256 = SafeTensors.Write(Path.Combine(staging, WeightsFile), tensors, new Dictionary<string, string>
             {
                 ["format"] = ModelManifest.FormatName,
                 ["model"] = manifest.Model,
             });
+            FaultInjection.Reached("save: weights written");
             foreach (var (file, text) in textFiles ?? new Dictionary<string, string>())
             {
                 if (file == ConfigFile || file == WeightsFile || file != Path.GetFileName(file) || file.StartsWith('.'))
                     throw new ArgumentException($"'{file}' cannot be written as an extra file of a model folder.", nameof(textFiles));
                 AtomicFile.WriteText(Path.Combine(staging, file), text);
+                FaultInjection.Reached($"save: {file} written");
             }
             var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var path in Directory.GetFiles(staging))
                 files[Path.GetFileName(path)] = Path.GetFileName(path) == WeightsFile ? weightsSha256 : Sha256(path);
             var saved = manifest with { Version = ModelManifest.CurrentVersion, Files = new Dictionary<string, string>(files) };
             AtomicFile.WriteText(Path.Combine(staging, ConfigFile), JsonSerializer.Serialize(ManifestDocument.From(saved), ModelManifest.Json));
+            FaultInjection.Reached("save: config.json written");
             SwapIn(staging, full);
             return saved;
         }
@@ -126,6 +133,7 @@ public static class ModelStore
         {
             old = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}{OldMarker}{Guid.NewGuid():N}");
             Directory.Move(full, old);
+            FaultInjection.Reached("save: old folder moved aside");
         }
         try { Directory.Move(staging, full); }
         catch
@@ -133,7 +141,26 @@ public static class ModelStore
             if (old is not null) Directory.Move(old, full);
             throw;
         }
-        if (old is not null) TryDelete(old);
+        FaultInjection.Reached("save: new folder moved in");
+        if (old is not null)
+        {
+            TryDelete(old);
+            FaultInjection.Reached("save: old folder deleted");
+        }
+    }
+
+    /// <summary>
+    /// The folder to read for <paramref name="directory"/>: itself, or, when a save was killed between
+    /// its two renames (the folder gone, its complete predecessor still beside it under a hidden
+    /// name), that predecessor, read where it lies; the next save puts it back.
+    /// </summary>
+    public static string ReadableFolder(string directory)
+    {
+        if (Directory.Exists(directory)) return directory;
+        string full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) return directory;
+        return Directory.GetDirectories(parent, $".{Path.GetFileName(full)}{OldMarker}*").FirstOrDefault(IsComplete) ?? directory;
     }
 
     /// <summary>

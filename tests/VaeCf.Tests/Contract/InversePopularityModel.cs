@@ -10,7 +10,8 @@ namespace VaeCf.Tests.Contract;
 /// <summary>
 /// A model kind that exists only in the tests: every item scores minus its training clicks. It
 /// shows what adding a kind takes (this one class plus one registration line, in
-/// <see cref="ModelContractTests.Catalogue"/>) and that the contract suite then covers it.
+/// <see cref="ModelContractTests.Catalogue"/>) and that the contract suite then covers it. Its one
+/// option, <see cref="Exponent"/>, is declared here and nowhere else.
 /// </summary>
 public sealed class InversePopularityModel : ClosedFormModel
 {
@@ -19,12 +20,17 @@ public sealed class InversePopularityModel : ClosedFormModel
     public override string Name => "inverse-popularity";
     public override string ShortName => "invpop";
     public override string DisplayName => "inverse popularity";
-    public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>();
+
+    /// <summary>Scores are minus the click count raised to this power.</summary>
+    public static readonly ModelOption<float> Exponent =
+        ModelOption.Number("exponent", 1f, "Scores are -(clicks ^ exponent).", v => v > 0 && v <= 4, "a number in (0, 4]");
+
+    public override IReadOnlyList<ModelOption> Options { get; } = [Exponent];
 
     public override string Describe(ModelSettings settings, int itemCount) => $"{Name} on {itemCount} items";
 
     protected override IScorer Solve(SplitDataset data, ModelSettings settings, IFitObserver observer) =>
-        new FixedScores(data.Train.ColumnCounts().Select(c => -(float)c).ToArray());
+        new FixedScores(data.Train.ColumnCounts().Select(c => -MathF.Pow(c, settings.Get(Exponent))).ToArray());
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {

@@ -25,12 +25,11 @@ public class ModelContractTests
     private static ModelDefinition Kind(string name) => Catalogue.Kinds.Single(k => k.Name == name);
 
     /// <summary>Small and quick for every kind: three epochs on one thread for a network, lambda 1 for EASE.</summary>
-    private static ModelSettings QuickSettings(ModelDefinition kind) => new()
+    private static ModelSettings QuickSettings(ModelDefinition kind) => new ModelSettings
     {
         Architecture = kind.DefaultArchitecture is { } a ? a with { PDims = a.PDims.Length > 1 ? [8, 16] : [8] } : null,
         Training = new TrainingOptions { Epochs = 3, BatchSize = 8, Threads = 1, Seed = 3, Anneal = AnnealSchedule.Seed85 },
-        Lambda = 1f,
-    };
+    }.With(VaeCf.Catalogue.Kinds.EaseModel.Lambda, 1f);
 
     /// <summary>
     /// A checkerboard: 16 items, even-numbered users click the even items, odd-numbered users the

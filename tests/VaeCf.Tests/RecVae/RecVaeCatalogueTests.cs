@@ -20,11 +20,32 @@ public class RecVaeCatalogueTests
         };
         var config = kind.Config(settings, 1000);
         Assert.Equal((1000, 50, 300, 0.3f), (config.ItemCount, config.LatentSize, config.HiddenSize, config.InputDropout));
-        var options = RecVaeModel.Options(settings.Training);
+        var options = RecVaeModel.TrainingOptionsFor(settings);
         Assert.Equal((5e-4f, 50, 0.4f, 9), (options.LearningRate, options.Epochs, options.Beta, options.Seed));
-        Assert.Null(RecVaeModel.Options(new TrainingOptions()).Beta); // gamma * |history| unless the anneal is constant
+        Assert.Null(RecVaeModel.TrainingOptionsFor(new TrainingOptions()).Beta); // gamma * |history| unless the anneal is constant
         Assert.Contains("p_dims LATENT,HIDDEN", Assert.Throws<VaeCfException>(() =>
             kind.Validate(settings with { Architecture = settings.Architecture with { PDims = [1, 2, 3] } })).Message);
+    }
+
+    [Fact]
+    public void ItsOwnOptionsAreDeclaredReachTheTrainerAndNameGridRuns()
+    {
+        var kind = (RecVaeModel)ModelCatalogue.RecVae;
+        var settings = new ModelSettings { Options = kind.ParseOptions(["gamma=0.01", "encoder_layers=2", "encoder_passes=1"], "--option") };
+        Assert.Equal(2, kind.Config(settings, 10).EncoderLayers);
+        var options = RecVaeModel.TrainingOptionsFor(settings);
+        Assert.Equal((0.01f, 1, 1), (options.Gamma, options.EncoderPasses, options.DecoderPasses));
+        Assert.Equal(0.005f, RecVaeModel.TrainingOptionsFor(new ModelSettings()).Gamma);
+        Assert.Contains("--option gamma must be a number >= 0, got -1.", Assert.Throws<VaeCfException>(() => kind.ParseOptions(["gamma=-1"], "--option")).Message);
+
+        using var files = new DataTestFiles();
+        string grid = files.Write("g.yaml", "datasets: [a.csv]\nmodel: recvae\np_dims: [8, 16]\ngamma: [0.005, 0.01]\nencoder_layers: 2\n");
+        var runs = ExperimentGrid.Load(grid).Expand();
+        Assert.Equal([0.005f, 0.01f], runs.Select(r => r.Settings.Get(RecVaeModel.Gamma)));
+        Assert.All(runs, r => Assert.Equal(2, r.Settings.Get(RecVaeModel.EncoderLayers)));
+        Assert.NotEqual(runs[0].ConfigId, runs[1].ConfigId);
+        Assert.Contains("does not apply to model vae", Assert.Throws<VaeCfException>(() =>
+            ExperimentGrid.Load(files.Write("v.yaml", "datasets: [a.csv]\nmodel: vae\ngamma: 0.01\n"))).Message);
     }
 
     [Fact]

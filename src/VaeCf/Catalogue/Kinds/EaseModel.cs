@@ -15,23 +15,28 @@ public sealed class EaseModel : ClosedFormModel
     public override string Name => "ease";
     public override string ShortName => "ease";
     public override string DisplayName => "EASE";
-    public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal) { "lambda" };
+    /// <summary>The help text of EASE's lambda (a constant, so the CLI's --lambda attribute can show it).</summary>
+    public const string LambdaDescription = "EASE's L2 regularization: larger values shrink the item-item weights.";
 
-    private static EaseOptions Options(ModelSettings settings) => new() { Lambda = settings.Lambda, Threads = settings.Threads };
+    /// <summary>EASE's L2 penalty on the item-item weights (Steck 2019).</summary>
+    public static readonly ModelOption<float> Lambda =
+        ModelOption.Number("lambda", EaseOptions.DefaultLambda, LambdaDescription, v => v > 0, "a number > 0");
+
+    public override IReadOnlyList<ModelOption> Options { get; } = [Lambda];
+
+    private static EaseOptions SolverOptions(ModelSettings settings) => new() { Lambda = settings.Get(Lambda), Threads = settings.Threads };
 
     public override void Validate(ModelSettings settings)
     {
-        Options(settings).Validate();
-        settings.Training.Validate();
+        base.Validate(settings);
+        SolverOptions(settings).Validate();
     }
 
     public override string Describe(ModelSettings settings, int itemCount) =>
-        $"{Name} on {itemCount} items, lambda {settings.Lambda.ToString(CultureInfo.InvariantCulture)}";
-
-    public override IReadOnlyDictionary<string, double> Hyperparameters(ModelSettings settings) => new Dictionary<string, double> { ["lambda"] = settings.Lambda };
+        $"{Name} on {itemCount} items, lambda {settings.Get(Lambda).ToString(CultureInfo.InvariantCulture)}";
 
     protected override IScorer Solve(SplitDataset data, ModelSettings settings, IFitObserver observer) =>
-        EaseScorer.Fit(data.Train, Options(settings), onEvent: e => observer.OnFitStage(e.Elapsed, e.Message));
+        EaseScorer.Fit(data.Train, SolverOptions(settings), onEvent: e => observer.OnFitStage(e.Elapsed, e.Message));
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {

@@ -15,7 +15,6 @@ public sealed class PopularityModel : ClosedFormModel
     public override string ShortName => "popularity";
     public override string DisplayName => "popularity";
     public override IReadOnlyList<string> Aliases => ["pop"];
-    public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal);
 
     public override string Describe(ModelSettings settings, int itemCount) => $"{Name} on {itemCount} items";
 

@@ -22,9 +22,23 @@ public sealed class RecVaeModel : ModelDefinition
     public override string DisplayName => "RecVAE";
     public override bool IsTrained => true;
 
+    /// <summary>User-specific KL weight: beta_u = gamma x |history| (unless --anneal constant).</summary>
+    public static readonly ModelOption<float> Gamma = ModelOption.Number("gamma", new RecVaeTrainingOptions().Gamma,
+        "RecVAE's user-specific KL weight: beta_u = gamma x |history| (unless --anneal constant).", v => v >= 0, "a number >= 0");
+    public static readonly ModelOption<int> EncoderLayers = ModelOption.Integer("encoder_layers", new RecVaeConfig().EncoderLayers,
+        "RecVAE's dense encoder layers (swish, layer norm, dense connections).", v => v > 0, "an integer > 0");
+    public static readonly ModelOption<int> EncoderPasses = ModelOption.Integer("encoder_passes", new RecVaeTrainingOptions().EncoderPasses,
+        "RecVAE's encoder passes over the training users per epoch.", v => v > 0, "an integer > 0");
+    public static readonly ModelOption<int> DecoderPasses = ModelOption.Integer("decoder_passes", new RecVaeTrainingOptions().DecoderPasses,
+        "RecVAE's decoder passes over the training users per epoch.", v => v > 0, "an integer > 0");
+
+    /// <summary>RecVAE's own options (grid keys, train --option KEY=VALUE); the shared ones are in <see cref="OptionKeys"/>.</summary>
+    public override IReadOnlyList<ModelOption> Options { get; } = [Gamma, EncoderLayers, EncoderPasses, DecoderPasses];
+
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "p_dims", "dropout", "lr", "batch_size", "epochs", "anneal", "anneal_cap", "seed",
+        Gamma.Key, EncoderLayers.Key, EncoderPasses.Key, DecoderPasses.Key,
     };
 
     /// <summary>p_dims = [latent, hidden], read as Mult-VAE's [latent, decoder hidden].</summary>
@@ -40,10 +54,20 @@ public sealed class RecVaeModel : ModelDefinition
             LatentSize = architecture.PDims[0],
             HiddenSize = architecture.PDims.Length > 1 ? architecture.PDims[1] : defaults.HiddenSize,
             InputDropout = architecture.InputDropout,
+            EncoderLayers = settings.Get(EncoderLayers),
         };
     }
 
-    public static RecVaeTrainingOptions Options(TrainingOptions o) => new()
+    /// <summary>The trainer's options: the shared training group's, plus RecVAE's declared gamma and passes.</summary>
+    public static RecVaeTrainingOptions TrainingOptionsFor(ModelSettings settings) => TrainingOptionsFor(settings.Training) with
+    {
+        Gamma = settings.Get(Gamma),
+        EncoderPasses = settings.Get(EncoderPasses),
+        DecoderPasses = settings.Get(DecoderPasses),
+    };
+
+    /// <summary>The trainer's options from the shared training group alone (declared options at their defaults).</summary>
+    public static RecVaeTrainingOptions TrainingOptionsFor(TrainingOptions o) => new()
     {
         LearningRate = o.LearningRate,
         BatchSize = o.BatchSize,
@@ -59,14 +83,14 @@ public sealed class RecVaeModel : ModelDefinition
         if (settings.Architecture is { PDims.Length: > 2 } a)
             throw new VaeCfException($"RecVAE takes p_dims LATENT,HIDDEN (two sizes), got [{string.Join(", ", a.PDims)}].");
         Config(settings, 1).Validate();
-        settings.Training.Validate();
-        Options(settings.Training).Validate();
+        base.Validate(settings);
+        TrainingOptionsFor(settings).Validate();
     }
 
     public override string Describe(ModelSettings settings, int itemCount)
     {
         var c = Config(settings, itemCount);
-        var o = Options(settings.Training);
+        var o = TrainingOptionsFor(settings);
         string kl = o.Beta is { } beta ? $"KL weight {beta.ToString(CultureInfo.InvariantCulture)}" : $"KL weight {o.Gamma.ToString(CultureInfo.InvariantCulture)} x |history|";
         return $"{Name} [{itemCount}-{c.HiddenSize}x{c.EncoderLayers}-{c.LatentSize}-{itemCount}], {o.Epochs} epochs of {o.EncoderPasses} encoder + {o.DecoderPasses} decoder passes, " +
             $"batch {o.BatchSize}, lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, {kl}";
@@ -74,7 +98,7 @@ public sealed class RecVaeModel : ModelDefinition
 
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
-        var result = new RecVaeTrainer(Options(settings.Training), observer).Train(data, Config(settings, data.ItemCount), cancellation);
+        var result = new RecVaeTrainer(TrainingOptionsFor(settings), observer).Train(data, Config(settings, data.ItemCount), cancellation);
         return new FittedModel
         {
             Scorer = result.Network,
@@ -98,7 +122,7 @@ public sealed class RecVaeModel : ModelDefinition
         // The common architecture and training records keep results.csv's columns filled; the hyperparameters rebuild the network.
         var architecture = DefaultArchitecture with { ItemCount = c.ItemCount, PDims = [c.LatentSize, c.HiddenSize], InputDropout = c.InputDropout };
         var hyper = new Dictionary<string, double>(manifest.Hyperparameters ?? []);
-        foreach (var (key, value) in RecVaeStore.Hyperparameters(c, Options(training))) hyper[key] = value;
+        foreach (var (key, value) in RecVaeStore.Hyperparameters(c, TrainingOptionsFor(result.Settings))) hyper[key] = value;
         return new SavedModel(manifest with { Architecture = architecture, Training = training, Hyperparameters = hyper },
             RecVaeStore.Tensors(network), new Dictionary<string, string> { [ModelStore.HistoryFile] = HistoryCsv.Format(result.History) });
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VaeCf.Catalogue;
 using VaeCf.Data;
 using VaeCf.Evaluation;
 using VaeCf.Model;
@@ -105,7 +106,8 @@ public static class TrainingBenchmark
         return points;
     }
 
-    public static string Name(ModelKind kind) => kind == ModelKind.MultVae ? "vae" : "dae";
+    /// <summary>The kind's short name, as the catalogue spells it ("vae", "dae").</summary>
+    public static string Name(ModelKind kind) => (kind == ModelKind.MultVae ? ModelCatalogue.MultVae : ModelCatalogue.MultDae).ShortName;
 
     /// <param name="epochUsers">Users of the epoch the estimate is for; <paramref name="clicks"/> may hold fewer rows (they are cycled).</param>
     private static ModelBenchmark MeasureModel(ModelKind kind, CsrMatrix clicks, int epochUsers, CsrMatrix? foldIn, CsrMatrix? targets,
