@@ -57,10 +57,34 @@ def autoencoder_scores(config, tensors, x):
     return h
 
 
+def recvae_scores(config, tensors, x):
+    """RecVAE at inference: L2-normalized input, no dropout, the encoder's dense layers
+    h_l = layer_norm(swish(h_{l-1} W_l + b_l + h_0 + ... + h_{l-1})), z = mu, one linear decoder."""
+    hyper = config["hyperparameters"]
+    layers = int(hyper["encoder_layers"])
+    epsilon = np.float32(hyper["layer_norm_epsilon"])
+    norm = np.sqrt(np.sum(x * x, axis=1, keepdims=True))
+    h = np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)   # an empty history stays zeros
+    earlier = None                                        # sum of the earlier layers' outputs
+    for layer in range(1, layers + 1):
+        v = h @ tensors[f"encoder.fc{layer}.weight"] + tensors[f"encoder.fc{layer}.bias"]
+        if earlier is not None:
+            v = v + earlier
+        v = v / (1 + np.exp(-v))                          # swish: v * sigmoid(v)
+        mean = v.mean(axis=1, keepdims=True)
+        variance = ((v - mean) ** 2).mean(axis=1, keepdims=True)   # biased, as nn.LayerNorm
+        h = (v - mean) / np.sqrt(variance + epsilon) * tensors[f"encoder.ln{layer}.weight"] + tensors[f"encoder.ln{layer}.bias"]
+        earlier = h if earlier is None else earlier + h
+    mu = h @ tensors["encoder.fc_mu.weight"] + tensors["encoder.fc_mu.bias"]   # logvar is unused
+    return mu @ tensors["decoder.weight"] + tensors["decoder.bias"]
+
+
 def scores_for(config, tensors, x):
     kind = config["model"]
     if kind in ("mult-vae", "mult-dae"):
         return autoencoder_scores(config, tensors, x)
+    if kind == "recvae":
+        return recvae_scores(config, tensors, x)
     if kind == "ease":
         return x @ tensors["ease.weights"]                 # [items, items], zero diagonal
     if kind == "popularity":

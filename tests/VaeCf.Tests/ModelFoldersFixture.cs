@@ -8,14 +8,14 @@ using VaeCf.Training;
 namespace VaeCf.Tests;
 
 /// <summary>
-/// One small saved model folder of each kind (Mult-VAE, Mult-DAE, EASE, popularity), trained once
+/// One small saved model folder of each kind (Mult-VAE, Mult-DAE, RecVAE, EASE, popularity), trained once
 /// on synthetic clicks (300 items, IDs "1000".."1299"), for the tests that read a model from
 /// outside VaeCf: the ONNX export and the Python/numpy scorer.
 /// </summary>
 public sealed class ModelFoldersFixture : IDisposable
 {
     public const int Items = 300;
-    public static readonly string[] Kinds = ["mult-vae", "mult-dae", "ease", "popularity"];
+    public static readonly string[] Kinds = ["mult-vae", "mult-dae", "recvae", "ease", "popularity"];
 
     public SplitDataset Data { get; }
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "vaecf-model-folders-" + Guid.NewGuid().ToString("N"));
@@ -39,6 +39,8 @@ public sealed class ModelFoldersFixture : IDisposable
         {
             [ModelCatalogue.MultVae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultVae, PDims = [24, 48] }, Training = training },
             [ModelCatalogue.MultDae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultDae, PDims = [32] }, Training = training },
+            // RecVAE at latent 16, hidden 32 (p_dims LATENT,HIDDEN): five dense layers, layer norm, the mean head.
+            [ModelCatalogue.RecVae] = new() { Architecture = new ModelConfig { Kind = ModelKind.MultVae, PDims = [16, 32] }, Training = training with { Epochs = 8 } },
             [ModelCatalogue.Ease] = new ModelSettings { Training = new TrainingOptions { Threads = 1 } }.With(Catalogue.Kinds.EaseModel.Lambda, 20f),
             [ModelCatalogue.Popularity] = new(),
         };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using VaeCf.Catalogue;
 using VaeCf.Baselines;
 using VaeCf.Model;
+using VaeCf.Model.RecVae;
 using VaeCf.Persistence;
 
 namespace VaeCf.Export;
@@ -17,6 +18,10 @@ namespace VaeCf.Export;
 /// <item>Mult-VAE / Mult-DAE: x / ||x||_2 (a row of zeros stays zeros), then every layer's
 /// x W + b with tanh after all but the last; for the VAE the code layer keeps only its mean half
 /// (its first latent-size columns, no tanh): dropout is off and z = mu at inference.</item>
+/// <item>RecVAE: x / ||x||_2, then the encoder's dense layers h_l = LayerNormalization(swish(h_{l-1} W_l + b_l
+/// + h_0 + ... + h_{l-1})) (swish = v * Sigmoid(v), ONNX's LayerNormalization of opset 17 with the
+/// model's epsilon), the mean head mu = h_L W_mu + b_mu, and the decoder mu W + b; the log-variance
+/// head and the prior are training-only and not exported.</item>
 /// <item>EASE: x B.</item>
 /// <item>popularity: the training click counts, the same row for every user.</item>
 /// </list>
@@ -68,9 +73,10 @@ public static class OnnxExporter
         string description = scorer switch
         {
             AutoencoderNetwork network => Autoencoder(graph, network),
+            RecVaeNetwork recVae => RecVae(graph, recVae),
             EaseScorer ease => Ease(graph, ease),
             PopularityScorer popularity => Popularity(graph, popularity),
-            _ => throw new VaeCfException($"ONNX export supports Mult-VAE, Mult-DAE, EASE and popularity, not '{manifest.Model}'."),
+            _ => throw new VaeCfException($"ONNX export supports Mult-VAE, Mult-DAE, RecVAE, EASE and popularity, not '{manifest.Model}'."),
         };
         graph.Output(OutputName, null, items);
         graph.Metadata("vaecf.model", manifest.Model);
@@ -79,10 +85,11 @@ public static class OnnxExporter
         return graph.Build(version, $"VaeCf {manifest.Model}: {description}");
     }
 
-    private static string Autoencoder(OnnxGraphBuilder graph, AutoencoderNetwork network)
+    /// <summary>x / ||x||_2 per row, as NetworkWorkspace.LoadInput and SparseInputBatch.Load; returns the node's name.</summary>
+    private static string NormalizedHistory(OnnxGraphBuilder graph)
     {
-        // x / ||x||_2 per row, as NetworkWorkspace.LoadInput. The floor on the squared norm (the
-        // smallest normal float) keeps an empty history's row at zeros instead of 0 / 0.
+        // The floor on the squared norm (the smallest normal float) keeps an empty history's row
+        // at zeros instead of 0 / 0.
         string squares = graph.Node("Mul", [InputName, InputName], "squares");
         string axis = graph.Int64Constant("reduce_axis", 1);
         string sum = graph.Node("ReduceSum", [squares, axis], "sum_of_squares", ("keepdims", 1));
@@ -90,7 +97,12 @@ public static class OnnxExporter
         string floored = graph.Node("Max", [sum, floor], "sum_of_squares_floored");
         string norm = graph.Node("Sqrt", [floored], "norm");
         string inverse = graph.Node("Reciprocal", [norm], "inverse_norm");
-        string current = graph.Node("Mul", [InputName, inverse], "normalized_history");
+        return graph.Node("Mul", [InputName, inverse], "normalized_history");
+    }
+
+    private static string Autoencoder(OnnxGraphBuilder graph, AutoencoderNetwork network)
+    {
+        string current = NormalizedHistory(graph);
 
         var parameters = network.Parameters;
         for (int l = 0; l < network.LayerCount; l++)
@@ -116,6 +128,37 @@ public static class OnnxExporter
             current = last || meanOfCode ? linear : graph.Node("Tanh", [linear], $"layers.{l}.tanh");
         }
         return $"scores = decoder(mu(encoder(x / ||x||))), layers [{string.Join("-", network.Shapes.Select(s => s.Inputs).Append(network.ItemCount))}]";
+    }
+
+    private static string RecVae(OnnxGraphBuilder graph, RecVaeNetwork network)
+    {
+        var config = network.Config;
+        var encoder = network.Encoder.Parameters;
+        string Tensor(ParameterSet set, string name)
+        {
+            var slot = set.Slot(name);
+            return graph.Weight(name, slot.Shape.Select(d => (long)d).ToArray(), set.Values.AsMemory(slot.Offset, slot.Length));
+        }
+
+        string previous = NormalizedHistory(graph);
+        string? outputSum = null;   // h_0 + ... + h_{l-1}, the dense connections
+        for (int l = 1; l <= config.EncoderLayers; l++)
+        {
+            string prefix = $"encoder.fc{l}";
+            string linear = graph.Node("Gemm", [previous, Tensor(encoder, prefix + ".weight"), Tensor(encoder, prefix + ".bias")], prefix + ".linear");
+            string pre = outputSum is null ? linear : graph.Node("Add", [linear, outputSum], prefix + ".dense_sum");
+            string sigmoid = graph.Node("Sigmoid", [pre], prefix + ".sigmoid");
+            string swish = graph.Node("Mul", [pre, sigmoid], prefix + ".swish");
+            string norm = $"encoder.ln{l}";
+            previous = graph.NodeWithFloats("LayerNormalization", [swish, Tensor(encoder, norm + ".weight"), Tensor(encoder, norm + ".bias")],
+                norm + ".output", ("epsilon", config.LayerNormEpsilon));
+            if (l < config.EncoderLayers)
+                outputSum = outputSum is null ? previous : graph.Node("Add", [outputSum, previous], $"encoder.sum{l}");
+        }
+        string mu = graph.Node("Gemm", [previous, Tensor(encoder, "encoder.fc_mu.weight"), Tensor(encoder, "encoder.fc_mu.bias")], "mu");
+        var decoder = network.DecoderParameters;
+        graph.Node("Gemm", [mu, Tensor(decoder, "decoder.weight"), Tensor(decoder, "decoder.bias")], OutputName);
+        return $"scores = decoder(mu(encoder(x / ||x||))), RecVAE [{config.ItemCount}-{config.HiddenSize}x{config.EncoderLayers}-{config.LatentSize}-{config.ItemCount}]";
     }
 
     private static string Ease(OnnxGraphBuilder graph, EaseScorer ease)

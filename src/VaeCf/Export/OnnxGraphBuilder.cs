@@ -4,7 +4,7 @@ namespace VaeCf.Export;
 /// Builds an ONNX model (onnx.proto's ModelProto) from nodes of the default operator set and
 /// float32 weights, and encodes it with <see cref="ProtoMessage"/>. Field numbers are onnx.proto's;
 /// only the messages a feed-forward scorer needs are covered: ModelProto, OperatorSetIdProto,
-/// StringStringEntryProto, GraphProto, NodeProto, AttributeProto (int and ints), TensorProto
+/// StringStringEntryProto, GraphProto, NodeProto, AttributeProto (int and float), TensorProto
 /// (float32 and int64, in raw_data), ValueInfoProto / TypeProto.Tensor / TensorShapeProto.
 /// </summary>
 public sealed class OnnxGraphBuilder(string graphName)
@@ -61,6 +61,18 @@ public sealed class OnnxGraphBuilder(string graphName)
         node.String(2, Claim(output)).String(3, output).String(4, opType);
         foreach (var (name, value) in intAttributes)
             node.Message(5, new ProtoMessage().String(1, name).Int(3, value).Int(20, 2)); // AttributeProto: name, i, type = INT
+        _nodes.Add(node);
+        return output;
+    }
+
+    /// <summary>As <see cref="Node"/>, with float attributes (LayerNormalization's epsilon).</summary>
+    public string NodeWithFloats(string opType, string[] inputs, string output, params (string Name, float Value)[] floatAttributes)
+    {
+        var node = new ProtoMessage();
+        foreach (string input in inputs) node.String(1, input);
+        node.String(2, Claim(output)).String(3, output).String(4, opType);
+        foreach (var (name, value) in floatAttributes)
+            node.Message(5, new ProtoMessage().String(1, name).Float(2, value).Int(20, 1)); // AttributeProto: name, f, type = FLOAT
         _nodes.Add(node);
         return output;
     }
