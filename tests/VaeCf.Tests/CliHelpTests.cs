@@ -58,6 +58,25 @@ public class CliHelpTests
     }
 
     [Fact]
+    public void CommandsAreListedInWorkflowOrder()
+    {
+        var commands = CommandNames(Run("--help").Output);
+        Assert.Equal(["prepare", "train", "evaluate", "recommend", "serve"], commands.Take(5));
+    }
+
+    [Fact]
+    public void EveryOptionOfEveryCommandHasADescription()
+    {
+        // An option line whose signature is all there is: "--title <TEXT>" with nothing after it.
+        var bare = new System.Text.RegularExpressions.Regex(@"^\s+(-\w, )?--[\w-]+( <[^>]+>| \[[^\]]+\])?\s*$");
+        foreach (string command in CommandNames(Run("--help").Output))
+        {
+            var lines = Run(command, "--help").Output.Split('\n');
+            Assert.All(lines, line => Assert.False(bare.IsMatch(line), $"vaecf {command}: option without a description: '{line.Trim()}'"));
+        }
+    }
+
+    [Fact]
     public void VersionAnswers()
     {
         var (code, output) = Run("--version");

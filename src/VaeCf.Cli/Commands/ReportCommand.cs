@@ -30,6 +30,7 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
         public int Top { get; init; } = 3;
 
         [CommandOption("--title <TEXT>")]
+        [Description("The report's heading (default: \"VaeCf results: \" and the runs folder's name).")]
         public string? Title { get; init; }
 
         public override ValidationResult Validate()
