@@ -337,7 +337,7 @@ public static class TrainingBenchmark
         return (CsrMatrix.FromRows(users.Columns, foldIn), CsrMatrix.FromRows(users.Columns, targets));
     }
 
-    private static void Mark(Span<long> wall, Span<double> cpu, int index)
+    internal static void Mark(Span<long> wall, Span<double> cpu, int index)
     {
         cpu[index] = ProcessCpuSeconds();
         wall[index] = Stopwatch.GetTimestamp();
@@ -366,9 +366,9 @@ public static class TrainingBenchmark
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern unsafe int clock_gettime(int clock, Timespec* ts);
 
-    private static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;
+    internal static double Seconds(long from, long to) => (double)(to - from) / Stopwatch.Frequency;
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
@@ -401,13 +401,13 @@ public static class TrainingBenchmark
         return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
     }
 
-    private static double LoadAverage()
+    internal static double LoadAverage()
     {
         try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return double.NaN; }
     }
 
-    private static string CpuName()
+    internal static string CpuName()
     {
         try
         {

@@ -80,6 +80,37 @@ public class BenchmarkTests
             "--eval-users", "60", "--peak-size", "64", "--model", "dae", "--no-onednn", "--json"]));
     }
 
+    [Fact]
+    public void RecVaeRunReportsBothStepsAndTheFloor()
+    {
+        var report = RecVaeBenchmark.Run(Tiny with { EvalUsers = 0 });
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+        foreach (string field in new[] { "epoch_seconds", "floor_seconds", "epoch_over_floor", "gemm_peak_gflops", "output_gemm_seconds",
+                     "output_gemm_gflops", "output_layer_gflop_per_batch", "peak_rss_mb" })
+            AssertPositive(root, field);
+        Assert.Equal(new[] { 500, 600, 200, 500 }, root.GetProperty("architecture").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(2, root.GetProperty("batches_per_pass").GetInt32());
+        foreach (var (name, steps) in new[] { ("encoder", 6), ("decoder", 2) })
+        {
+            var s = root.GetProperty(name);
+            Assert.Equal(name, s.GetProperty("step").GetString());
+            foreach (string field in new[] { "step_seconds", "forward_seconds", "loss_seconds", "backward_seconds", "optimizer_seconds",
+                         "epoch_share_seconds", "step_over_output_gemm" })
+                AssertPositive(s, field);
+            Assert.Equal(steps, s.GetProperty("steps_per_epoch").GetInt32());
+        }
+    }
+
+    [Fact]
+    public void CliRunsATinyRecVaeBench()
+    {
+        var app = new CommandApp();
+        app.Configure(CliSetup.Configure);
+        Assert.Equal(0, app.Run(["bench", "--kind", "recvae", "--items", "300", "--users", "100", "--batch-size", "50", "--batches", "2",
+            "--warmup", "1", "--peak-size", "64", "--no-onednn", "--json"]));
+    }
+
     private static void AssertPositive(JsonElement element, string field)
     {
         Assert.True(element.TryGetProperty(field, out var value), $"missing {field}");

@@ -52,7 +52,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public int Warmup { get; init; } = 3;
 
         [CommandOption("--kind <KIND>")]
-        [Description("vae, dae or both (the default); as train's --kind.")]
+        [Description("vae, dae, both (the default) or recvae (its encoder and decoder steps); as train's --kind.")]
         public string? KindName { get; init; }
 
         /// <summary>The former name of --kind, still read; not listed in --help.</summary>
@@ -108,6 +108,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool Json { get; init; }
 
         /// <summary>The networks --kind names, through the catalogue's spellings, or both of them.</summary>
+        /// <summary>--kind names RecVAE: its own benchmark, with an encoder and a decoder step.</summary>
+        public bool IsRecVae => (KindName ?? Model) is string k && ModelCatalogue.Default.Find(k) == ModelCatalogue.RecVae;
+
         public IReadOnlyList<ModelKind> ModelKinds()
         {
             var networks = ModelCatalogue.Default.Kinds.OfType<AutoencoderModel>().ToList();
@@ -125,7 +128,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Threads = Threads,
             Batches = Batches,
             WarmupBatches = Warmup,
-            Models = ModelKinds(),
+            Models = IsRecVae ? [ModelKind.MultVae] : ModelKinds(),
             EvalUsers = EvalUsers,
             EvalBatchSize = EvalBatch ?? (TrainingMemory ? new Training.TrainingOptions().EvaluationBatchSize : 2000),
             PeakSize = PeakSize,
@@ -162,6 +165,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var options = settings.ToOptions();
         Action<string> log = settings.Json ? _ => { } : line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
         if (settings.TrainingMemory) return TrainingMemoryOutput.Print(TrainingMemoryBenchmark.Run(options, settings.Epochs, log), settings.Json);
+        if (settings.IsRecVae)
+        {
+            if (settings.Scaling || settings.TrainingMemory) throw new VaeCfException("--kind recvae times the training steps only; --scaling and --training-memory are for vae and dae.");
+            return PrintRecVae(RecVaeBenchmark.Run(options, log), settings.Json);
+        }
         if (settings.Scaling)
         {
             var points = TrainingBenchmark.Scaling(options, Settings.ParseList(settings.ScaleItems, "--scale-items"),
@@ -212,6 +220,30 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         Row("peak RSS after training", m => $"{m.RssAfterTrainingMb:F0} MB");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Peak RSS {report.PeakRssMb:F0} MB");
+        return 0;
+    }
+
+    private static int PrintRecVae(RecVaeBenchmarkReport r, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(r.ToJson());
+            return 0;
+        }
+        AnsiConsole.MarkupLine($"{Markup.Escape(r.Cpu)}, {r.LogicalCores} logical cores, {r.Threads} thread(s), {Markup.Escape(r.Runtime)}");
+        AnsiConsole.MarkupLine($"{r.Users:N0} users x {r.Items:N0} items, batch {r.BatchSize}, layers {Markup.Escape($"[{string.Join('-', r.Architecture)}]")}; load average {r.LoadAverageBefore:F1} -> {r.LoadAverageAfter:F1}");
+        AnsiConsole.MarkupLine($"GEMM peak {r.GemmPeakGflops:F0} GFLOP/s; output-layer GEMMs (latent -> items) {r.OutputGemmSeconds:F3} s/batch, {r.OutputGemmGflops:F0} GFLOP/s");
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("encoder step").AddColumn("decoder step");
+        void Row(string label, Func<RecVaeStepBenchmark, string> cell) => table.AddRow(label, cell(r.Encoder), cell(r.Decoder));
+        Row($"s / step (median of {r.BatchesTimed})", s => $"{s.StepSeconds:F3} ({s.StepSecondsMin:F3}-{s.StepSecondsMax:F3})");
+        Row("  forward / loss", s => $"{s.ForwardSeconds:F3} / {s.LossSeconds:F3}");
+        Row("  backward / Adam", s => $"{s.BackwardSeconds:F3} / {s.OptimizerSeconds:F3}");
+        Row("CPU s / step", s => $"{s.StepCpuSeconds:F3}");
+        Row("step / output GEMMs", s => $"{s.StepOverOutputGemm:F2}");
+        Row("steps / epoch", s => $"{s.StepsPerEpoch}");
+        Row("s / epoch", s => $"{s.EpochShareSeconds:F1}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"epoch ({r.EncoderPasses} encoder + {r.DecoderPasses} decoder passes of {r.BatchesPerPass} batches): {r.EpochSeconds:F1} s; floor {r.FloorSeconds:F1} s; epoch / floor {r.EpochOverFloor:F2}; peak RSS {r.PeakRssMb:F0} MB");
         return 0;
     }
 }
