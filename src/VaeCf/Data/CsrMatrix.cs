@@ -37,6 +37,19 @@ public sealed class CsrMatrix
 
     public int RowLength(int row) => RowPointers[row + 1] - RowPointers[row];
 
+    /// <summary>
+    /// 1 / the row's L2 norm (implicit values count as 1), summed in double; 0 for an empty or
+    /// all-zero row, which the input layers leave empty instead of dividing by zero.
+    /// </summary>
+    public float InverseL2Norm(int row)
+    {
+        var values = RowValues(row);
+        double squares = 0;
+        if (values.IsEmpty) squares = RowLength(row);
+        else foreach (float v in values) squares += (double)v * v;
+        return squares == 0 ? 0f : (float)(1.0 / Math.Sqrt(squares));
+    }
+
     public float ValueAt(int entry) => Values is null ? 1f : Values[entry];
 
     /// <summary>Builds a binary matrix from per-row column lists; each row is sorted and de-duplicated.</summary>

@@ -48,11 +48,8 @@ public sealed class SparseInputBatch
             Pointers[r] = n;
             var cols = clicks.RowIndices(u);
             var vals = clicks.RowValues(u);
-            double squares = 0;
-            if (vals.IsEmpty) squares = cols.Length;
-            else foreach (float v in vals) squares += (double)v * v;
-            if (squares == 0) continue;
-            float inverseNorm = (float)(1.0 / Math.Sqrt(squares));
+            float inverseNorm = clicks.InverseL2Norm(u);
+            if (inverseNorm == 0f) continue;
             for (int e = 0; e < cols.Length; e++)
             {
                 if (dropout > 0f && rng!.NextSingle() < dropout) continue;
