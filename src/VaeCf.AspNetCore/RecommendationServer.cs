@@ -51,7 +51,7 @@ public static class RecommendationServer
             openApi.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = ApiTitle;
-                document.Info.Description = "Top-k recommendations from a Mult-VAE, Mult-DAE, EASE or popularity model trained by vaecf.";
+                document.Info.Description = "Top-k recommendations from a Mult-VAE, Mult-DAE, RecVAE, EASE or popularity model trained by vaecf.";
                 return Task.CompletedTask;
             });
         });

@@ -11,7 +11,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--model <DIR>")]
-        [Description("A model folder written by vaecf train (Mult-VAE, Mult-DAE, EASE or popularity).")]
+        [Description("A model folder written by vaecf train (Mult-VAE, Mult-DAE, RecVAE, EASE or popularity).")]
         public string? Model { get; init; }
 
         [CommandOption("--format <FORMAT>")]
