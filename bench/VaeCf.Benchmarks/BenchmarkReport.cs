@@ -17,6 +17,8 @@ public sealed record ModelBenchmark
     public required double LossSeconds { get; init; }
     public required double BackwardSeconds { get; init; }
     public required double OptimizerSeconds { get; init; }
+    /// <summary>Mean wall seconds per timed batch of each <see cref="VaeCf.Model.TrainingPhase"/>, by its name (finer than the four phases above).</summary>
+    public required IReadOnlyDictionary<string, double> PhaseSeconds { get; init; }
     /// <summary>Process CPU seconds (all threads) of the median batch and of its phases: steadier than wall time when other processes take the cores.</summary>
     public required double BatchCpuSeconds { get; init; }
     public required double ForwardCpuSeconds { get; init; }

@@ -136,12 +136,17 @@ public static class TrainingBenchmark
         var batchTimes = new double[o.Batches];
         var batchCpu = new double[o.Batches];
         long allocated = 0;
+        var profile = new PhaseProfile();
         Span<long> wallMarks = stackalloc long[5];
         Span<double> cpuMarks = stackalloc double[5];
         for (int b = 0; b < total; b++)
         {
             int timed = b - o.WarmupBatches;
-            if (timed == 0) GC.Collect();
+            if (timed == 0)
+            {
+                GC.Collect();
+                ws.Profile = profile;
+            }
             int start = (b % batchesInData) * o.BatchSize;
             var rows = order.AsSpan(start, Math.Min(o.BatchSize, clicks.Rows - start));
             long alloc0 = GC.GetTotalAllocatedBytes(precise: true);
@@ -153,6 +158,7 @@ public static class TrainingBenchmark
             network.Backward(ws);
             Mark(wallMarks, cpuMarks, 3);
             optimizer.Step(network.Gradients);
+            ws.Profile?.Mark(TrainingPhase.Optimizer);
             Mark(wallMarks, cpuMarks, 4);
             long alloc1 = GC.GetTotalAllocatedBytes(precise: true);
             if (timed < 0) continue;
@@ -165,7 +171,9 @@ public static class TrainingBenchmark
             batchCpu[timed] = cpuMarks[4] - cpuMarks[0];
             allocated += alloc1 - alloc0;
         }
+        ws.Profile = null;
         double rssAfterTraining = PeakRssMb();
+        var phaseSeconds = Enum.GetValues<TrainingPhase>().ToDictionary(p => p.ToString(), p => profile.Seconds(p) / o.Batches);
 
         double? measuredEpoch = null;
         if (o.FullEpochMaxBatches > 0 && batchesPerEpoch <= o.FullEpochMaxBatches && epochUsers == clicks.Rows)
@@ -219,6 +227,7 @@ public static class TrainingBenchmark
             LossSeconds = Median(wallPhases[1]),
             BackwardSeconds = Median(wallPhases[2]),
             OptimizerSeconds = Median(wallPhases[3]),
+            PhaseSeconds = phaseSeconds,
             BatchCpuSeconds = Median(batchCpu),
             ForwardCpuSeconds = Median(cpuPhases[0]),
             LossCpuSeconds = Median(cpuPhases[1]),

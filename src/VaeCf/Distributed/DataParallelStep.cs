@@ -132,7 +132,8 @@ public sealed class DataParallelStep
         int outputs = _network.Shapes[0].Outputs, items = _network.ItemCount;
         if (_rowFlags.Length != items) { _rowFlags = new float[items]; _unionRows = new int[items]; }
         Array.Clear(_rowFlags);
-        foreach (int row in _workspace.TouchedInputRows) _rowFlags[row] = 1f;
+        var touched = _workspace.TouchedInputRows;
+        for (int i = 0; i < touched.Count; i++) _rowFlags[touched[i]] = 1f;
         _communicator.Sum(_rowFlags);
         _unionCount = 0;
         for (int item = 0; item < items; item++) if (_rowFlags[item] > 0f) _unionRows[_unionCount++] = item;

@@ -113,6 +113,7 @@ public sealed class AutoencoderNetwork : IScorer
         if (training && draws is null) throw new ArgumentNullException(nameof(draws), "Training needs the epoch's seeded draws.");
         ws.Rows = rows;
         ws.Training = training;
+        ws.Profile?.Start();
         ws.LoadInput(clicks, users, training ? Config.InputDropout : 0f, training ? draws : null);
 
         var (_, firstOutputs) = Shapes[0];
@@ -123,6 +124,7 @@ public sealed class AutoencoderNetwork : IScorer
             SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
                 values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training);
+        ws.Profile?.Mark(TrainingPhase.InputForward);
 
         for (int l = 1; l < LayerCount - 1; l++)
         {
@@ -131,6 +133,7 @@ public sealed class AutoencoderNetwork : IScorer
                 Parameters.View(_biases[l]), rows, inputs, outputs);
             FinishLayer(ws, l, rows, training);
         }
+        ws.Profile?.Mark(TrainingPhase.HiddenForward);
     }
 
     /// <summary>
@@ -148,6 +151,7 @@ public sealed class AutoencoderNetwork : IScorer
         for (int r = 0; r < rows; r++) source.Slice(r * inputs, inputs).CopyTo(extended.AsSpan(r * stride, inputs));
         ws.Gemm.Multiply(Transpose.No, Transpose.No, rows, outputs, stride, 1f, extended.AsSpan(0, rows * stride), stride,
             Parameters.Values.AsSpan(_weights[last].Offset, stride * outputs), outputs, 0f, ws.Activations[last], outputs);
+        ws.Profile?.Mark(TrainingPhase.OutputForward);
     }
 
     private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training)
@@ -223,6 +227,7 @@ public sealed class AutoencoderNetwork : IScorer
             dCode.Clear();
             kl = Loss.GaussianKl(code, code[latent..], 2 * latent, rows, latent, dCode, dCode[latent..], beta, scaleRows);
         }
+        ws.Profile?.Mark(TrainingPhase.Loss);
         return new LossParts(nll, kl, beta);
     }
 
@@ -230,22 +235,27 @@ public sealed class AutoencoderNetwork : IScorer
     public void Backward(NetworkWorkspace ws)
     {
         int rows = ws.Rows;
-        ClearInputWeightGradient(ws);
+        PrepareInputWeightGradient(ws);
+        ws.Profile?.Mark(TrainingPhase.InputBackward);
         float[] dOutput = ws.Logits;
         for (int l = LayerCount - 1; l >= 1; l--)
         {
             var (inputs, outputs) = Shapes[l];
             var dOut = dOutput.AsSpan(0, rows * outputs);
             if (l == LayerCount - 1)
+            {
                 // [dW; db] = [h, 1]^T . dY: the bias gradient (column sums of dY) comes out of the same GEMM as the weight's.
                 ws.Gemm.Multiply(Transpose.Yes, Transpose.No, inputs + 1, outputs, rows, 1f, ws.OutputLayerInput.AsSpan(0, rows * (inputs + 1)), inputs + 1,
                     dOut, outputs, 0f, Gradients.AsSpan(_weights[l].Offset, (inputs + 1) * outputs), outputs);
+                ws.Profile?.Mark(TrainingPhase.OutputWeightGradient);
+            }
             else
                 DenseLayer.BackwardParameters(ws.Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
                     Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
 
             float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
             DenseLayer.BackwardInput(ws.Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
+            if (l == LayerCount - 1) ws.Profile?.Mark(TrainingPhase.OutputInputGradient);
             if (IsVariational && l == CodeLayer + 1)
             {
                 BackwardThroughSampling(ws, dInput, rows);
@@ -257,7 +267,9 @@ public sealed class AutoencoderNetwork : IScorer
                 dOutput = dInput;
             }
         }
+        ws.Profile?.Mark(TrainingPhase.HiddenBackward);
         BackwardInputLayer(ws, dOutput, rows);
+        ws.Profile?.Mark(TrainingPhase.InputBackward);
     }
 
     private void BackwardInputLayer(NetworkWorkspace ws, float[] dOutput, int rows)
@@ -265,16 +277,15 @@ public sealed class AutoencoderNetwork : IScorer
         int outputs = Shapes[0].Outputs;
         float[] grads = Gradients;
         int offset = _weights[0].Offset, length = _weights[0].Length;
-        int chunks = Math.Min(Gemm.Threads, Math.Max(1, outputs / 16));
-        if (chunks <= 1)
-            SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, 0, outputs, rows,
-                ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs));
+        var byItem = ws.InputByItem;
+        int parts = Math.Min(Gemm.Threads, Math.Max(1, byItem.Items.Count / 16));
+        if (parts <= 1)
+            SparseInputLayerByItem.BackwardWeight(grads.AsSpan(offset, length), outputs, byItem, 0, byItem.Items.Count, dOutput.AsSpan(0, rows * outputs));
         else
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads }, c =>
-                SparseInputLayer.BackwardWeight(grads.AsSpan(offset, length), outputs, outputs * c / chunks, outputs * (c + 1) / chunks, rows,
-                    ws.InputPointers, ws.InputColumns, ws.InputValues, dOutput.AsSpan(0, rows * outputs)));
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Gemm.Threads }, p =>
+                SparseInputLayerByItem.BackwardWeight(grads.AsSpan(offset, length), outputs, byItem, byItem.PartStart(p, parts), byItem.PartStart(p + 1, parts),
+                    dOutput.AsSpan(0, rows * outputs)));
         DenseLayer.ColumnSums(Gemm.Threads, Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
-        ws.RememberTouchedInputRows();
     }
 
     private void BackwardThroughActivation(NetworkWorkspace ws, int layer, Span<float> gradient)
@@ -300,12 +311,18 @@ public sealed class AutoencoderNetwork : IScorer
         }
     }
 
-    /// <summary>Only rows of the input weight that a batch touched carry gradient; clearing just those keeps the clear O(batch).</summary>
-    private void ClearInputWeightGradient(NetworkWorkspace ws)
+    /// <summary>
+    /// Indexes this batch's input by item and zeroes the input weight gradient's rows that only the
+    /// last batch touched (this batch's rows are overwritten whole): the clear stays O(batch).
+    /// </summary>
+    private void PrepareInputWeightGradient(NetworkWorkspace ws)
     {
+        var byItem = ws.InputByItem;
+        byItem.Build(ws.Rows, ws.InputPointers, ws.InputColumns, ws.InputValues);
         int outputs = Shapes[0].Outputs, offset = _weights[0].Offset;
-        foreach (int row in ws.TouchedInputRows) Array.Clear(Gradients, offset + row * outputs, outputs);
-        ws.ForgetTouchedInputRows();
+        var previous = byItem.PreviousItems;
+        for (int i = 0; i < previous.Count; i++)
+            if (!byItem.Contains(previous[i])) Array.Clear(Gradients, offset + previous[i] * outputs, outputs);
     }
 
     /// <summary>

@@ -49,6 +49,31 @@ public static class SparseInputLayer
     }
 }
 
+/// <summary>The input layer's weight gradient from a batch indexed by item.</summary>
+public static class SparseInputLayerByItem
+{
+    /// <summary>
+    /// dWeight[item] = sum over the item's entries (row order) of value * dOutput[row], for slots
+    /// [slotStart, slotEnd) of <paramref name="batch"/>. Each row is cleared and accumulated while in
+    /// cache, with the same additions in the same order as <see cref="SparseInputLayer.BackwardWeight"/>,
+    /// so the bits are the same; slots own disjoint rows, so threads split them.
+    /// </summary>
+    public static void BackwardWeight(Span<float> dWeight, int outputs, ItemMajorBatch batch, int slotStart, int slotEnd, ReadOnlySpan<float> dOutput)
+    {
+        var items = batch.Items;
+        var pointers = batch.Pointers;
+        var rows = batch.Rows;
+        var values = batch.Values;
+        for (int s = slotStart; s < slotEnd; s++)
+        {
+            var dRow = dWeight.Slice(items[s] * outputs, outputs);
+            dRow.Clear();
+            for (int e = pointers[s]; e < pointers[s + 1]; e++)
+                TensorPrimitives.MultiplyAdd(dOutput.Slice(rows[e] * outputs, outputs), values[e], dRow, dRow);
+        }
+    }
+}
+
 /// <summary>Fully connected layer on dense activations; the three products of the output layer live here.</summary>
 public static class DenseLayer
 {

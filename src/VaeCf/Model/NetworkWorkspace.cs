@@ -14,6 +14,8 @@ public sealed class NetworkWorkspace
     public GemmEngine Gemm { get; }
     public int Rows { get; internal set; }
     public bool Training { get; internal set; }
+    /// <summary>When set, each phase of a training step adds its wall time here (benchmarks only).</summary>
+    public PhaseProfile? Profile { get; set; }
 
     /// <summary>Per layer, rows x outputs: after the activation (tanh), before dropout.</summary>
     internal float[][] Activations { get; }
@@ -44,8 +46,10 @@ public sealed class NetworkWorkspace
     /// <summary>Per row of the batch, that user's draws for this epoch (training only).</summary>
     internal UserDraws[] RowDraws { get; }
 
-    internal List<int> TouchedInputRows { get; } = new();
-    private readonly bool[] _touched;
+    /// <summary>The last backward pass's input batch indexed by item; its items are the input weight gradient's only non-zero rows.</summary>
+    internal ItemMajorBatch InputByItem { get; }
+    /// <summary>Input weight rows the last backward pass wrote (each once).</summary>
+    internal IReadOnlyList<int> TouchedInputRows => InputByItem.Items;
     private readonly int[] _rowRange;
 
     internal NetworkWorkspace(AutoencoderNetwork network, int maxRows, GemmEngine gemm)
@@ -77,7 +81,7 @@ public sealed class NetworkWorkspace
         for (int r = 0; r < maxRows; r++) OutputLayerInput[r * lastInputs + lastInputs - 1] = 1f;
         InputPointers = new int[maxRows + 1];
         TargetPointers = new int[maxRows + 1];
-        _touched = new bool[network.ItemCount];
+        InputByItem = new ItemMajorBatch(network.ItemCount);
         _rowRange = new int[maxRows];
         RowDraws = new UserDraws[maxRows];
     }
@@ -93,8 +97,8 @@ public sealed class NetworkWorkspace
             foreach (var d in Dropped) floats += d?.LongLength ?? 0;
             foreach (var m in DropMasks) floats += m?.LongLength ?? 0;
             long ints = InputPointers.Length + InputColumns.Length + TargetPointers.Length + TargetColumns.Length + _rowRange.Length
-                + TouchedInputRows.Capacity;
-            return 4 * (floats + ints) + 8L * RowLosses.Length + _touched.Length;
+;
+            return 4 * (floats + ints) + 8L * RowLosses.Length + InputByItem.Bytes;
         }
     }
 
@@ -112,7 +116,9 @@ public sealed class NetworkWorkspace
         int widest = shapes.Skip(1).Select(s => s.Inputs).DefaultIfEmpty(1).Max();
         floats += (long)maxRows * (4 * latent + 2 * widest + shapes[^1].Inputs + 1) + 2 * 1024;
         long ints = 2L * (maxRows + 1) + 2 * 1024 + maxRows;
-        return 4 * (floats + ints) + 8L * maxRows + network.ItemCount;
+        // The item index: a slot per item, and entry buffers like the input's.
+        ints += network.ItemCount + 4 * 1024 + 1;
+        return 4 * (floats + ints) + 8L * maxRows;
     }
 
     /// <summary>The row indices [start, start + count) as a span, without allocating.</summary>
@@ -171,20 +177,5 @@ public sealed class NetworkWorkspace
             n += cols.Length;
         }
         TargetPointers[users.Length] = n;
-    }
-
-    internal void RememberTouchedInputRows()
-    {
-        for (int e = 0; e < InputPointers[Rows]; e++)
-        {
-            int item = InputColumns[e];
-            if (!_touched[item]) { _touched[item] = true; TouchedInputRows.Add(item); }
-        }
-    }
-
-    internal void ForgetTouchedInputRows()
-    {
-        foreach (int item in TouchedInputRows) _touched[item] = false;
-        TouchedInputRows.Clear();
     }
 }
