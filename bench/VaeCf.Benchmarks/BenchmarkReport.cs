@@ -19,6 +19,10 @@ public sealed record ModelBenchmark
     public required double OptimizerSeconds { get; init; }
     /// <summary>Mean wall seconds per timed batch of each <see cref="VaeCf.Model.TrainingPhase"/>, by its name (finer than the four phases above).</summary>
     public required IReadOnlyDictionary<string, double> PhaseSeconds { get; init; }
+    /// <summary>What <see cref="PhaseSeconds"/> measures: "wall", or "thread CPU" for a one-thread run (steady under other processes' load).</summary>
+    public required string PhaseClock { get; init; }
+    /// <summary><see cref="OutputGemmSeconds"/> on the phases' clock: the phases' sum over it is the step's cost beside its three output products.</summary>
+    public required double OutputGemmPhaseClockSeconds { get; init; }
     /// <summary>Process CPU seconds (all threads) of the median batch and of its phases: steadier than wall time when other processes take the cores.</summary>
     public required double BatchCpuSeconds { get; init; }
     public required double ForwardCpuSeconds { get; init; }

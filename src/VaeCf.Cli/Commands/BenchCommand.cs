@@ -207,7 +207,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         Row($"s / batch (median of {report.Models[0].BatchesTimed})", m => $"{m.BatchSeconds:F3} ({m.BatchSecondsMin:F3}-{m.BatchSecondsMax:F3})");
         Row("  forward / loss", m => $"{m.ForwardSeconds:F3} / {m.LossSeconds:F3}");
         Row("  backward / Adam", m => $"{m.BackwardSeconds:F3} / {m.OptimizerSeconds:F3}");
-        Row("  phases (mean, ms)", m => string.Join("\n", m.PhaseSeconds.Select(p => $"{p.Key} {p.Value * 1000:F1}")));
+        Row("  phases (mean ms)", m => $"{m.PhaseClock}:\n" + string.Join("\n", m.PhaseSeconds.Select(p => $"{p.Key} {p.Value * 1000:F1}")));
+        Row("  phases / output GEMMs", m => $"{m.PhaseSeconds.Values.Sum() / m.OutputGemmPhaseClockSeconds:F2} ({m.PhaseClock}: {m.PhaseSeconds.Values.Sum():F3} / {m.OutputGemmPhaseClockSeconds:F3} s)");
         Row("output-layer GEMMs", m => $"{m.OutputGemmSeconds:F3} s, {m.OutputGemmGflops:F0} GFLOP/s, {m.OutputGemmShare:P0} of a batch");
         Row("batches / epoch", m => $"{m.BatchesPerEpoch}");
         Row("s / epoch", m => m.EpochSecondsMeasured is double e ? $"{e:F1} (timed; estimate {m.EpochSecondsEstimated:F1})" : $"{m.EpochSeconds:F1} (batches x median)");

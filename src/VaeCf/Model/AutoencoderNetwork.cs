@@ -154,46 +154,57 @@ public sealed class AutoencoderNetwork : IScorer
         ws.Profile?.Mark(TrainingPhase.OutputForward);
     }
 
-    private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training)
+    /// <summary>Activation, dropout and (at the VAE's code) sampling: each row on its own, so threads split the rows and the bits do not depend on the split.</summary>
+    private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training) =>
+        RangeParallel.For(ws.Gemm.Threads, rows, RowsPerPart, (start, end) => FinishRows(ws, layer, start, end, training));
+
+    /// <summary>Rows below this many per part are not worth a hand-off to another thread.</summary>
+    private const int RowsPerPart = 32;
+
+    private void FinishRows(NetworkWorkspace ws, int layer, int start, int end, bool training)
     {
         int outputs = Shapes[layer].Outputs;
-        var act = ws.Activations[layer].AsSpan(0, rows * outputs);
+        var act = ws.Activations[layer].AsSpan(start * outputs, (end - start) * outputs);
         if (HasActivation(layer)) TanhActivation.Forward(act);
         if (HasHiddenDropout(layer, training))
         {
             float keepScale = 1f / (1f - Config.HiddenDropout);
-            var mask = ws.DropMasks[layer]!.AsSpan(0, act.Length);
+            var mask = ws.DropMasks[layer]!.AsSpan(start * outputs, act.Length);
             ulong stream = TrainingDraws.HiddenDropoutStream + (ulong)layer;
-            for (int r = 0; r < rows; r++)
+            for (int r = start; r < end; r++)
             {
                 var userDraws = ws.RowDraws[r];
-                var rowMask = mask.Slice(r * outputs, outputs);
+                var rowMask = mask.Slice((r - start) * outputs, outputs);
                 for (int k = 0; k < outputs; k++) rowMask[k] = userDraws.Uniform(stream, k) < Config.HiddenDropout ? 0f : keepScale;
             }
-            TensorPrimitives.Multiply(act, mask, ws.Dropped[layer]!.AsSpan(0, act.Length));
+            TensorPrimitives.Multiply(act, mask, ws.Dropped[layer]!.AsSpan(start * outputs, act.Length));
         }
-        else if (ws.Dropped[layer] is { } dropped) act.CopyTo(dropped);
-        if (IsVariational && layer == CodeLayer) SampleCode(ws, rows, training);
+        else if (ws.Dropped[layer] is { } dropped) act.CopyTo(dropped.AsSpan(start * outputs));
+        if (IsVariational && layer == CodeLayer) SampleCode(ws, start, end, training);
     }
 
     /// <summary>z = mu + eps * exp(logvar / 2) with eps ~ N(0, 1), each user's from its own draws, in training; z = mu otherwise.</summary>
-    private void SampleCode(NetworkWorkspace ws, int rows, bool training)
+    private void SampleCode(NetworkWorkspace ws, int start, int end, bool training)
     {
         int latent = Config.LatentSize;
         var code = ws.Activations[CodeLayer];
-        var noise = ws.Noise.AsSpan(0, rows * latent);
-        if (training)
-            for (int r = 0; r < rows; r++) ws.RowDraws[r].Gaussians(TrainingDraws.NoiseStream, noise.Slice(r * latent, latent));
-        else noise.Clear();
-        for (int r = 0; r < rows; r++)
+        for (int r = start; r < end; r++)
         {
             var mu = code.AsSpan(r * 2 * latent, latent);
             var logVar = code.AsSpan(r * 2 * latent + latent, latent);
             var z = ws.Code.AsSpan(r * latent, latent);
-            var eps = noise.Slice(r * latent, latent);
-            // At evaluation z = mu exactly: mu + 0 * exp(logvar / 2) would be NaN for a huge logvar.
-            if (training) for (int k = 0; k < latent; k++) z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
-            else mu.CopyTo(z);
+            var eps = ws.Noise.AsSpan(r * latent, latent);
+            if (training)
+            {
+                ws.RowDraws[r].Gaussians(TrainingDraws.NoiseStream, eps);
+                for (int k = 0; k < latent; k++) z[k] = mu[k] + eps[k] * MathF.Exp(0.5f * logVar[k]);
+            }
+            else
+            {
+                // At evaluation z = mu exactly: mu + 0 * exp(logvar / 2) would be NaN for a huge logvar.
+                eps.Clear();
+                mu.CopyTo(z);
+            }
         }
     }
 
@@ -222,10 +233,16 @@ public sealed class AutoencoderNetwork : IScorer
         if (IsVariational)
         {
             int latent = Config.LatentSize;
-            var code = ws.Activations[CodeLayer].AsSpan(0, rows * 2 * latent);
-            var dCode = ws.CodeGradient.AsSpan(0, rows * 2 * latent);
-            dCode.Clear();
-            kl = Loss.GaussianKl(code, code[latent..], 2 * latent, rows, latent, dCode, dCode[latent..], beta, scaleRows);
+            float[] code = ws.Activations[CodeLayer], dCode = ws.CodeGradient;
+            double[] terms = ws.KlTerms;
+            // The gradient and each element's term are per row, so threads split the rows; the terms are then summed in one fixed order.
+            RangeParallel.For(ws.Gemm.Threads, rows, RowsPerPart, (start, end) =>
+            {
+                dCode.AsSpan(start * 2 * latent, (end - start) * 2 * latent).Clear();
+                Loss.GaussianKlTerms(code, code.AsSpan(latent), 2 * latent, start, end, latent, dCode, dCode.AsSpan(latent), beta, scaleRows, terms);
+            });
+            for (int i = 0; i < rows * latent; i++) kl += terms[i];
+            kl = rows == 0 ? 0 : kl / scaleRows;
         }
         ws.Profile?.Mark(TrainingPhase.Loss);
         return new LossParts(nll, kl, beta);
@@ -258,12 +275,14 @@ public sealed class AutoencoderNetwork : IScorer
             if (l == LayerCount - 1) ws.Profile?.Mark(TrainingPhase.OutputInputGradient);
             if (IsVariational && l == CodeLayer + 1)
             {
-                BackwardThroughSampling(ws, dInput, rows);
+                RangeParallel.For(ws.Gemm.Threads, rows, RowsPerPart, (start, end) => BackwardThroughSampling(ws, dInput, start, end));
                 dOutput = ws.CodeGradient;
             }
             else
             {
-                BackwardThroughActivation(ws, l - 1, dInput.AsSpan(0, rows * inputs));
+                int below = l - 1;
+                RangeParallel.For(ws.Gemm.Threads, rows, RowsPerPart, (start, end) =>
+                    BackwardThroughActivation(ws, below, start * inputs, dInput.AsSpan(start * inputs, (end - start) * inputs)));
                 dOutput = dInput;
             }
         }
@@ -288,20 +307,21 @@ public sealed class AutoencoderNetwork : IScorer
         DenseLayer.ColumnSums(Gemm.Threads, Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
     }
 
-    private void BackwardThroughActivation(NetworkWorkspace ws, int layer, Span<float> gradient)
+    /// <param name="offset">Where <paramref name="gradient"/> starts in the layer's rows x outputs buffers.</param>
+    private void BackwardThroughActivation(NetworkWorkspace ws, int layer, int offset, Span<float> gradient)
     {
         if (ws.Training && ws.DropMasks[layer] is { } mask)
-            TensorPrimitives.Multiply(gradient, mask.AsSpan(0, gradient.Length), gradient);
-        if (HasActivation(layer)) TanhActivation.Backward(gradient, ws.Activations[layer].AsSpan(0, gradient.Length), ws.Gemm.Simd);
+            TensorPrimitives.Multiply(gradient, mask.AsSpan(offset, gradient.Length), gradient);
+        if (HasActivation(layer)) TanhActivation.Backward(gradient, ws.Activations[layer].AsSpan(offset, gradient.Length), ws.Gemm.Simd);
     }
 
     /// <summary>From dz to d[mu | logvar]: dmu += dz, dlogvar += dz * eps * exp(logvar / 2) / 2; the KL part is already there.</summary>
-    private void BackwardThroughSampling(NetworkWorkspace ws, float[] dCodeSample, int rows)
+    private void BackwardThroughSampling(NetworkWorkspace ws, float[] dCodeSample, int start, int end)
     {
         int latent = Config.LatentSize;
         var code = ws.Activations[CodeLayer];
         var dCode = ws.CodeGradient;
-        for (int r = 0; r < rows; r++)
+        for (int r = start; r < end; r++)
         for (int k = 0; k < latent; k++)
         {
             int zi = r * latent + k, mi = r * 2 * latent + k, li = mi + latent;

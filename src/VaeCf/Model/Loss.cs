@@ -79,21 +79,35 @@ public static class Loss
     public static double GaussianKl(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, int stride, int rows, int latent,
         Span<float> dMu, Span<float> dLogVar, float weight, int normalizer = 0)
     {
-        double total = 0;
         int scaleRows = normalizer > 0 ? normalizer : rows;
+        var terms = new double[rows * latent];
+        GaussianKlTerms(mu, logVar, stride, 0, rows, latent, dMu, dLogVar, weight, scaleRows, terms);
+        double total = 0;
+        foreach (double term in terms) total += term;
+        return rows == 0 ? 0 : total / scaleRows;
+    }
+
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of <see cref="GaussianKl"/>: adds the weighted gradient of the mean
+    /// over <paramref name="scaleRows"/> rows and writes each element's KL term to
+    /// <paramref name="terms"/> (rows x latent). Rows are independent, so threads may split them;
+    /// summing the terms in index order gives the same total whatever the split.
+    /// </summary>
+    public static void GaussianKlTerms(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, int stride, int rowStart, int rowEnd, int latent,
+        Span<float> dMu, Span<float> dLogVar, float weight, int scaleRows, Span<double> terms)
+    {
         float scale = weight / scaleRows;
-        for (int r = 0; r < rows; r++)
+        for (int r = rowStart; r < rowEnd; r++)
         {
             int o = r * stride;
             for (int k = 0; k < latent; k++)
             {
                 float m = mu[o + k], lv = logVar[o + k], ev = MathF.Exp(lv);
                 // In double: near logvar = 0 the terms cancel to about logvar^2 / 2.
-                total += 0.5 * (Math.Exp(lv) - 1 - lv + (double)m * m);
+                terms[r * latent + k] = 0.5 * (Math.Exp(lv) - 1 - lv + (double)m * m);
                 dMu[o + k] += scale * m;
                 dLogVar[o + k] += scale * 0.5f * (ev - 1f);
             }
         }
-        return rows == 0 ? 0 : total / scaleRows;
     }
 }

@@ -28,6 +28,8 @@ public sealed class NetworkWorkspace
     internal float[] GradientA { get; }
     internal float[] GradientB { get; }
     internal double[] RowLosses { get; }
+    /// <summary>rows x latent: each element's KL term, summed in a fixed order after threads fill it.</summary>
+    internal double[] KlTerms { get; }
     /// <summary>rows x (inputs + 1): the output layer's input with a last column of ones that multiplies the bias.</summary>
     internal float[] OutputLayerInput { get; }
 
@@ -75,6 +77,7 @@ public sealed class NetworkWorkspace
         GradientA = new float[maxRows * widest];
         GradientB = new float[maxRows * widest];
         RowLosses = new double[maxRows];
+        KlTerms = new double[network.IsVariational ? maxRows * latent : 0];
         int lastInputs = shapes[^1].Inputs + 1;
         OutputLayerInput = new float[maxRows * lastInputs];
         // The copy of each row fills only the first inputs columns, so the ones are written once.
@@ -98,7 +101,7 @@ public sealed class NetworkWorkspace
             foreach (var m in DropMasks) floats += m?.LongLength ?? 0;
             long ints = InputPointers.Length + InputColumns.Length + TargetPointers.Length + TargetColumns.Length + _rowRange.Length
 ;
-            return 4 * (floats + ints) + 8L * RowLosses.Length + InputByItem.Bytes;
+            return 4 * (floats + ints) + 8L * (RowLosses.Length + KlTerms.Length) + InputByItem.Bytes;
         }
     }
 
@@ -118,7 +121,7 @@ public sealed class NetworkWorkspace
         long ints = 2L * (maxRows + 1) + 2 * 1024 + maxRows;
         // The item index: a slot per item, and entry buffers like the input's.
         ints += network.ItemCount + 4 * 1024 + 1;
-        return 4 * (floats + ints) + 8L * maxRows;
+        return 4 * (floats + ints) + 8L * maxRows * (network.IsVariational ? 1 + latent : 1);
     }
 
     /// <summary>The row indices [start, start + count) as a span, without allocating.</summary>

@@ -33,21 +33,35 @@ public enum TrainingPhase
 public sealed class PhaseProfile
 {
     private readonly long[] _ticks = new long[Enum.GetValues<TrainingPhase>().Length];
+    private readonly Func<long> _clock;
+    private readonly long _ticksPerSecond;
     private long _last;
 
+    /// <summary>A profile on the wall clock.</summary>
+    public PhaseProfile() : this(Stopwatch.GetTimestamp, Stopwatch.Frequency) { }
+
+    /// <param name="clock">Current time in ticks: a one-thread run can pass its thread's CPU time, which other processes do not inflate.</param>
+    /// <param name="ticksPerSecond">Ticks of <paramref name="clock"/> per second.</param>
+    public PhaseProfile(Func<long> clock, long ticksPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ticksPerSecond);
+        _clock = clock;
+        _ticksPerSecond = ticksPerSecond;
+    }
+
     /// <summary>Starts the clock of the next phase (call before a step's first phase).</summary>
-    public void Start() => _last = Stopwatch.GetTimestamp();
+    public void Start() => _last = _clock();
 
     /// <summary>Charges the time since the last mark to <paramref name="phase"/>.</summary>
     public void Mark(TrainingPhase phase)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock();
         _ticks[(int)phase] += now - _last;
         _last = now;
     }
 
     /// <summary>Seconds charged to <paramref name="phase"/> so far.</summary>
-    public double Seconds(TrainingPhase phase) => (double)_ticks[(int)phase] / Stopwatch.Frequency;
+    public double Seconds(TrainingPhase phase) => (double)_ticks[(int)phase] / _ticksPerSecond;
 
     /// <summary>Forgets every phase's time.</summary>
     public void Reset() => Array.Clear(_ticks);
