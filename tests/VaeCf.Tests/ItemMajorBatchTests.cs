@@ -52,17 +52,55 @@ public class ItemMajorBatchTests
     }
 
     [Fact]
-    public void RebuildingRemembersThePreviousBatchAndForgetsItsSlots()
+    public void ItemsAscendAndRebuildingForgetsThePreviousBatch()
     {
         const int items = 50;
         var first = RandomBatch(10, items, 2);
         var second = RandomBatch(10, items, 3);
         var index = new ItemMajorBatch(items);
         index.Build(10, first.Pointers, first.Columns, first.Values);
-        var firstItems = index.Items.ToArray();
+        Assert.Equal(index.Items.OrderBy(i => i), index.Items);
         index.Build(10, second.Pointers, second.Columns, second.Values);
-        Assert.Equal(firstItems, index.PreviousItems);
+        Assert.Equal(second.Columns.Distinct().OrderBy(i => i), index.Items);
         for (int item = 0; item < items; item++) Assert.Equal(second.Columns.Contains(item), index.Contains(item));
+    }
+
+    [Fact]
+    public void RowsAscendOnlyWhenEveryRowsColumnsStrictlyAscend()
+    {
+        var index = new ItemMajorBatch(10);
+        index.Build(2, [0, 2, 4], [1, 5, 0, 9], [1f, 1f, 1f, 1f]);
+        Assert.True(index.RowsAscend);
+        index.Build(2, [0, 2, 4], [1, 5, 9, 0], [1f, 1f, 1f, 1f]);
+        Assert.False(index.RowsAscend);
+        index.Build(1, [0, 2], [3, 3], [1f, 1f]);
+        Assert.False(index.RowsAscend);
+    }
+
+    [Theory]
+    [InlineData(600, 1)]
+    [InlineData(600, 2)]
+    [InlineData(200, 3)]
+    public void ItemMajorForwardHasTheBitsOfTheRowMajorOne(int outputs, int parts)
+    {
+        const int rows = 64, items = 90;
+        var rng = new Random(7);
+        var csr = Data.CsrMatrix.FromRows(items, Enumerable.Range(0, rows).Select(_ => Enumerable.Range(0, rng.Next(0, 20)).Select(_ => rng.Next(items)).ToArray()).ToList());
+        var values = Enumerable.Range(0, csr.NonZeros).Select(_ => rng.NextSingle() * 2 - 1).ToArray();
+        var weight = Enumerable.Range(0, items * outputs).Select(_ => rng.NextSingle() - 0.5f).ToArray();
+        var bias = Enumerable.Range(0, outputs).Select(_ => rng.NextSingle() - 0.5f).ToArray();
+
+        var rowMajor = new float[rows * outputs];
+        SparseInputLayer.Forward(rowMajor, rows, outputs, csr.RowPointers, csr.ColumnIndices, values, weight, bias);
+        var index = new ItemMajorBatch(items);
+        index.Build(rows, csr.RowPointers, csr.ColumnIndices, values);
+        Assert.True(index.RowsAscend);
+        var itemMajor = new float[rows * outputs];
+        for (int p = 0; p < parts; p++)
+            SparseInputLayerByItem.Forward(itemMajor, rows, outputs, outputs * p / parts / 16 * 16, p + 1 == parts ? outputs : outputs * (p + 1) / parts / 16 * 16,
+                index, weight, bias);
+        for (int i = 0; i < rowMajor.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(rowMajor[i]), BitConverter.SingleToInt32Bits(itemMajor[i]));
     }
 
     [Theory]

@@ -119,10 +119,25 @@ public sealed class AutoencoderNetwork : IScorer
         var (_, firstOutputs) = Shapes[0];
         float[] values = Parameters.Values;
         TensorSlot w0 = _weights[0], b0 = _biases[0];
-        // Gathering weight rows is memory-bound, so even a server's micro-batch of a few dozen rows gains from two cores.
-        RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
-            SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
-                values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
+        if (training) ws.InputByItem.Build(rows, ws.InputPointers, ws.InputColumns, ws.InputValues);
+        if (training && ws.InputByItem.RowsAscend)
+        {
+            // Each touched weight row read once per batch; threads split the output columns.
+            var byItem = ws.InputByItem;
+            int parts = Math.Clamp(firstOutputs / 64, 1, ws.Gemm.Threads);
+            if (parts == 1)
+                SparseInputLayerByItem.Forward(ws.Activations[0], rows, firstOutputs, 0, firstOutputs, byItem, values.AsSpan(w0.Offset, w0.Length),
+                    values.AsSpan(b0.Offset, b0.Length));
+            else
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+                    SparseInputLayerByItem.Forward(ws.Activations[0], rows, firstOutputs, ColumnPartStart(firstOutputs, p, parts),
+                        ColumnPartStart(firstOutputs, p + 1, parts), byItem, values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
+        }
+        else
+            // Gathering weight rows is memory-bound, so even a server's micro-batch of a few dozen rows gains from two cores.
+            RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
+                SparseInputLayer.Forward(ws.Activations[0], start, end, firstOutputs, ws.InputPointers, ws.InputColumns, ws.InputValues,
+                    values.AsSpan(w0.Offset, w0.Length), values.AsSpan(b0.Offset, b0.Length)));
         FinishLayer(ws, 0, rows, training);
         ws.Profile?.Mark(TrainingPhase.InputForward);
 
@@ -157,6 +172,9 @@ public sealed class AutoencoderNetwork : IScorer
     /// <summary>Activation, dropout and (at the VAE's code) sampling: each row on its own, so threads split the rows and the bits do not depend on the split.</summary>
     private void FinishLayer(NetworkWorkspace ws, int layer, int rows, bool training) =>
         RangeParallel.For(ws.Gemm.Threads, rows, RowsPerPart, (start, end) => FinishRows(ws, layer, start, end, training));
+
+    /// <summary>Start of column part <paramref name="part"/> of <paramref name="parts"/>, on a 16-float (one AVX-512 vector) boundary.</summary>
+    private static int ColumnPartStart(int columns, int part, int parts) => part >= parts ? columns : columns * part / parts / 16 * 16;
 
     /// <summary>Rows below this many per part are not worth a hand-off to another thread.</summary>
     private const int RowsPerPart = 32;
@@ -251,6 +269,7 @@ public sealed class AutoencoderNetwork : IScorer
     /// <summary>Writes every parameter's gradient for the last <see cref="ComputeLoss"/>.</summary>
     public void Backward(NetworkWorkspace ws)
     {
+        if (!ws.Training) throw new InvalidOperationException("Backward needs a training forward pass on the same workspace.");
         int rows = ws.Rows;
         PrepareInputWeightGradient(ws);
         ws.Profile?.Mark(TrainingPhase.InputBackward);
@@ -305,6 +324,7 @@ public sealed class AutoencoderNetwork : IScorer
                 SparseInputLayerByItem.BackwardWeight(grads.AsSpan(offset, length), outputs, byItem, byItem.PartStart(p, parts), byItem.PartStart(p + 1, parts),
                     dOutput.AsSpan(0, rows * outputs)));
         DenseLayer.ColumnSums(Gemm.Threads, Gradients.AsSpan(_biases[0].Offset, _biases[0].Length), dOutput.AsSpan(0, rows * outputs), rows, outputs);
+        for (int s = 0; s < byItem.Items.Count; s++) ws.TouchedInputRows.Add(byItem.Items[s]);
     }
 
     /// <param name="offset">Where <paramref name="gradient"/> starts in the layer's rows x outputs buffers.</param>
@@ -332,17 +352,16 @@ public sealed class AutoencoderNetwork : IScorer
     }
 
     /// <summary>
-    /// Indexes this batch's input by item and zeroes the input weight gradient's rows that only the
-    /// last batch touched (this batch's rows are overwritten whole): the clear stays O(batch).
+    /// Zeroes the input weight gradient's rows that the last backward pass wrote and this batch does
+    /// not touch (this batch's rows are overwritten whole): the clear stays O(batch).
     /// </summary>
     private void PrepareInputWeightGradient(NetworkWorkspace ws)
     {
         var byItem = ws.InputByItem;
-        byItem.Build(ws.Rows, ws.InputPointers, ws.InputColumns, ws.InputValues);
         int outputs = Shapes[0].Outputs, offset = _weights[0].Offset;
-        var previous = byItem.PreviousItems;
-        for (int i = 0; i < previous.Count; i++)
-            if (!byItem.Contains(previous[i])) Array.Clear(Gradients, offset + previous[i] * outputs, outputs);
+        foreach (int row in ws.TouchedInputRows)
+            if (!byItem.Contains(row)) Array.Clear(Gradients, offset + row * outputs, outputs);
+        ws.TouchedInputRows.Clear();
     }
 
     /// <summary>

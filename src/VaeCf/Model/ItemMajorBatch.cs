@@ -1,17 +1,18 @@
 namespace VaeCf.Model;
 
 /// <summary>
-/// A sparse batch re-indexed by item: for each item the batch touched (once each, in order of first
-/// click), the batch rows that clicked it and their values, in row order. The input layer's weight
-/// gradient row of an item is a sum over exactly those rows, so with this index each touched row is
-/// accumulated in cache and written once, instead of being read and written once per click.
-/// Also remembers the previous batch's items, whose gradient rows must be cleared if not touched again.
+/// A sparse batch re-indexed by item: for each item the batch touched (once each, in ascending item
+/// order), the batch rows that clicked it and their values, in row order. The input layer then reads
+/// each touched weight row once per batch instead of once per click (forward), and accumulates each
+/// gradient row in cache and writes it once (backward). When every row's columns ascend (as
+/// <see cref="Data.CsrMatrix"/> keeps them), visiting items in ascending order adds each row's terms
+/// in the same order as a row-by-row pass, so both give the same bits.
 /// </summary>
 public sealed class ItemMajorBatch
 {
+    private const int Unseen = -1, Seen = -2;
     private readonly int[] _slotOfItem;
-    private List<int> _items = new();
-    private List<int> _previousItems = new();
+    private readonly List<int> _items = new();
     private int[] _pointers = new int[1025];
     private int[] _cursor = new int[1024];
     private int[] _rows = new int[1024];
@@ -21,53 +22,56 @@ public sealed class ItemMajorBatch
     public ItemMajorBatch(int itemCount)
     {
         _slotOfItem = new int[itemCount];
-        Array.Fill(_slotOfItem, -1);
+        Array.Fill(_slotOfItem, Unseen);
     }
 
-    /// <summary>The items of the last indexed batch, each once, in order of first click.</summary>
+    /// <summary>The items of the last indexed batch, each once, ascending.</summary>
     public IReadOnlyList<int> Items => _items;
-    /// <summary>The items of the batch indexed before the last one.</summary>
-    public IReadOnlyList<int> PreviousItems => _previousItems;
     /// <summary>Entries of item <c>Items[s]</c> are [Pointers[s], Pointers[s + 1]).</summary>
     public ReadOnlySpan<int> Pointers => _pointers.AsSpan(0, _items.Count + 1);
     /// <summary>Batch row of each entry.</summary>
     public ReadOnlySpan<int> Rows => _rows.AsSpan(0, _pointers[_items.Count]);
     /// <summary>Value of each entry.</summary>
     public ReadOnlySpan<float> Values => _values.AsSpan(0, _pointers[_items.Count]);
+    /// <summary>Whether every row of the last batch had strictly ascending columns (the condition for bit-equal row and item orders).</summary>
+    public bool RowsAscend { get; private set; } = true;
     /// <summary>Bytes held now (the entry buffers grow with the largest batch).</summary>
-    public long Bytes => 4L * (_slotOfItem.Length + _pointers.Length + _cursor.Length + _rows.Length + _values.Length
-        + _items.Capacity + _previousItems.Capacity);
+    public long Bytes => 4L * (_slotOfItem.Length + _pointers.Length + _cursor.Length + _rows.Length + _values.Length + _items.Capacity);
 
     /// <summary>Whether the last indexed batch touched <paramref name="item"/>.</summary>
     public bool Contains(int item) => _slotOfItem[item] >= 0;
 
-    /// <summary>
-    /// Indexes <paramref name="rowCount"/> CSR rows (row r's entries are
-    /// [pointers[r], pointers[r + 1]) of columns and values); the last batch becomes the previous one.
-    /// </summary>
+    /// <summary>Indexes <paramref name="rowCount"/> CSR rows (row r's entries are [pointers[r], pointers[r + 1]) of columns and values).</summary>
     public void Build(int rowCount, ReadOnlySpan<int> pointers, ReadOnlySpan<int> columns, ReadOnlySpan<float> values)
     {
-        (_previousItems, _items) = (_items, _previousItems);
-        foreach (int item in _previousItems) _slotOfItem[item] = -1;
+        foreach (int item in _items) _slotOfItem[item] = Unseen;
         _items.Clear();
         int entries = pointers[rowCount];
         if (_rows.Length < entries) { _rows = new int[entries * 2]; _values = new float[entries * 2]; }
-        for (int e = 0; e < entries; e++)
+        bool ascend = true;
+        for (int r = 0; r < rowCount; r++)
         {
-            int item = columns[e];
-            int slot = _slotOfItem[item];
-            if (slot < 0)
+            int previous = -1;
+            for (int e = pointers[r]; e < pointers[r + 1]; e++)
             {
-                slot = _items.Count;
-                _slotOfItem[item] = slot;
-                _items.Add(item);
-                if (_cursor.Length <= slot) { Array.Resize(ref _cursor, Math.Min(_slotOfItem.Length, 2 * _cursor.Length) + 1); }
-                _cursor[slot] = 0;
+                int item = columns[e];
+                if (item <= previous) ascend = false;
+                previous = item;
+                if (_slotOfItem[item] == Unseen) { _slotOfItem[item] = Seen; _items.Add(item); }
             }
-            _cursor[slot]++;
+        }
+        RowsAscend = ascend;
+        // Ascending items: a sort when few were touched, else one scan of the catalogue.
+        if ((long)_items.Count * 16 < _slotOfItem.Length) _items.Sort();
+        else
+        {
+            _items.Clear();
+            for (int item = 0; item < _slotOfItem.Length; item++) if (_slotOfItem[item] == Seen) _items.Add(item);
         }
         int unique = _items.Count;
-        if (_pointers.Length < unique + 1) _pointers = new int[_cursor.Length + 1];
+        if (_cursor.Length < unique) { _cursor = new int[Math.Max(unique, 2 * _cursor.Length)]; _pointers = new int[_cursor.Length + 1]; }
+        for (int s = 0; s < unique; s++) { _slotOfItem[_items[s]] = s; _cursor[s] = 0; }
+        for (int e = 0; e < entries; e++) _cursor[_slotOfItem[columns[e]]]++;
         int running = 0;
         for (int s = 0; s < unique; s++)
         {
@@ -76,7 +80,7 @@ public sealed class ItemMajorBatch
             _cursor[s] = _pointers[s];
         }
         _pointers[unique] = running;
-        // Rows in order, so each item's entries keep the row order the row-major sum used.
+        // Rows in order, so each item's entries keep row order.
         for (int r = 0; r < rowCount; r++)
             for (int e = pointers[r]; e < pointers[r + 1]; e++)
             {

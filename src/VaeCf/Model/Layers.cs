@@ -49,9 +49,37 @@ public static class SparseInputLayer
     }
 }
 
-/// <summary>The input layer's weight gradient from a batch indexed by item.</summary>
+/// <summary>The input layer on a batch indexed by item (<see cref="ItemMajorBatch"/>).</summary>
 public static class SparseInputLayerByItem
 {
+    /// <summary>
+    /// Output columns [columnStart, columnEnd) of every row: bias, then value * weight[item] added
+    /// item by item. Each touched weight row is read once for the whole batch; with ascending rows
+    /// (<see cref="ItemMajorBatch.RowsAscend"/>) each output gets the additions of
+    /// <see cref="SparseInputLayer.Forward(Span{float}, int, int, int, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>
+    /// in the same order. Column ranges are disjoint, so threads split them.
+    /// </summary>
+    public static void Forward(Span<float> output, int rows, int outputs, int columnStart, int columnEnd, ItemMajorBatch batch,
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+    {
+        int width = columnEnd - columnStart;
+        var biasPart = bias.Slice(columnStart, width);
+        for (int r = 0; r < rows; r++) biasPart.CopyTo(output.Slice(r * outputs + columnStart, width));
+        var items = batch.Items;
+        var pointers = batch.Pointers;
+        var entryRows = batch.Rows;
+        var values = batch.Values;
+        for (int s = 0; s < items.Count; s++)
+        {
+            var weightPart = weight.Slice(items[s] * outputs + columnStart, width);
+            for (int e = pointers[s]; e < pointers[s + 1]; e++)
+            {
+                var outPart = output.Slice(entryRows[e] * outputs + columnStart, width);
+                TensorPrimitives.MultiplyAdd(weightPart, values[e], outPart, outPart);
+            }
+        }
+    }
+
     /// <summary>
     /// dWeight[item] = sum over the item's entries (row order) of value * dOutput[row], for slots
     /// [slotStart, slotEnd) of <paramref name="batch"/>. Each row is cleared and accumulated while in

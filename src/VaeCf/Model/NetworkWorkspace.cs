@@ -48,10 +48,10 @@ public sealed class NetworkWorkspace
     /// <summary>Per row of the batch, that user's draws for this epoch (training only).</summary>
     internal UserDraws[] RowDraws { get; }
 
-    /// <summary>The last backward pass's input batch indexed by item; its items are the input weight gradient's only non-zero rows.</summary>
+    /// <summary>The last training forward pass's input batch indexed by item.</summary>
     internal ItemMajorBatch InputByItem { get; }
-    /// <summary>Input weight rows the last backward pass wrote (each once).</summary>
-    internal IReadOnlyList<int> TouchedInputRows => InputByItem.Items;
+    /// <summary>Input weight gradient rows the last backward pass wrote: the only rows it leaves non-zero.</summary>
+    internal List<int> TouchedInputRows { get; } = new();
     private readonly int[] _rowRange;
 
     internal NetworkWorkspace(AutoencoderNetwork network, int maxRows, GemmEngine gemm)
@@ -101,6 +101,7 @@ public sealed class NetworkWorkspace
             foreach (var m in DropMasks) floats += m?.LongLength ?? 0;
             long ints = InputPointers.Length + InputColumns.Length + TargetPointers.Length + TargetColumns.Length + _rowRange.Length
 ;
+            ints += TouchedInputRows.Capacity;
             return 4 * (floats + ints) + 8L * (RowLosses.Length + KlTerms.Length) + InputByItem.Bytes;
         }
     }
