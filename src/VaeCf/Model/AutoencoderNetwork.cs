@@ -12,12 +12,15 @@ namespace VaeCf.Model;
 /// </summary>
 public sealed class AutoencoderNetwork : IScorer
 {
+    /// <summary>Architecture and regularization the network was built with.</summary>
     public ModelConfig Config { get; }
+    /// <summary>Every weight and bias in one flat buffer (layer by layer, weight then bias), as saved and optimized.</summary>
     public ParameterSet Parameters { get; }
     /// <summary>Same layout as <see cref="Parameters"/>. The input layer's weight gradient is kept zero outside the rows the last batch touched.</summary>
     public float[] Gradients { get; }
     /// <summary>The template for each workspace's own engine (threads, SIMD level); the trainer's workspace uses it directly.</summary>
     public GemmEngine Gemm { get; }
+    /// <summary>(inputs, outputs) of each layer, input layer first; the VAE's code layer outputs mean and log-variance (2 x latent).</summary>
     public IReadOnlyList<(int Inputs, int Outputs)> Shapes { get; }
 
     private readonly TensorSlot[] _weights;
@@ -25,6 +28,8 @@ public sealed class AutoencoderNetwork : IScorer
     private readonly object _scoreLock = new();
     private NetworkWorkspace? _scoreWorkspace;
 
+    /// <summary>Allocates the parameters (zero until <see cref="Initialize"/> or a load) and their gradients.</summary>
+    /// <exception cref="VaeCfException">The configuration is invalid.</exception>
     public AutoencoderNetwork(ModelConfig config, GemmEngine gemm)
     {
         config.Validate();
@@ -40,12 +45,17 @@ public sealed class AutoencoderNetwork : IScorer
             throw new InvalidOperationException("The output layer's bias must follow its weight in the parameter buffer.");
     }
 
+    /// <summary>Width of the input and output layers: the catalogue size.</summary>
     public int ItemCount => Config.ItemCount;
+    /// <summary>Number of weight layers, input and output included.</summary>
     public int LayerCount => Shapes.Count;
+    /// <summary>True for Mult-VAE (sampled code and KL term), false for Mult-DAE.</summary>
     public bool IsVariational => Config.Kind == ModelKind.MultVae;
     /// <summary>Index of the layer whose output is the code (VAE: mean and log-variance).</summary>
     public int CodeLayer => Config.EncoderLayerCount - 1;
+    /// <summary>Where layer <paramref name="layer"/>'s inputs x outputs weight lies in <see cref="Parameters"/> and <see cref="Gradients"/>.</summary>
     public TensorSlot WeightSlot(int layer) => _weights[layer];
+    /// <summary>Where layer <paramref name="layer"/>'s bias lies in <see cref="Parameters"/> and <see cref="Gradients"/>.</summary>
     public TensorSlot BiasSlot(int layer) => _biases[layer];
 
     /// <summary>Xavier-uniform weights and N(0, 0.001^2) biases (the PyTorch reimplementation; the TF original truncates the normal).</summary>
@@ -391,6 +401,7 @@ public sealed class AutoencoderNetwork : IScorer
         }
     }
 
+    /// <summary>Logits for rows [rowStart, rowStart + rowCount) of <paramref name="histories"/> into <paramref name="scores"/> (rowCount x items), on the caller's workspace: callers with their own workspaces may score concurrently.</summary>
     public void Score(NetworkWorkspace ws, CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
     {
         var users = ws.RowRange(rowStart, rowCount);
@@ -410,12 +421,14 @@ public sealed class AutoencoderNetwork : IScorer
 /// <summary>The loss of one batch: multinomial NLL, KL, and the beta it was weighted with.</summary>
 public readonly record struct LossParts(double NegativeLogLikelihood, double Kl, float Beta)
 {
+    /// <summary>The objective the step minimized: NLL + beta x KL.</summary>
     public double Total => NegativeLogLikelihood + Beta * Kl;
 }
 
 /// <summary>Standard normal draws from a seeded <see cref="Random"/> (Box-Muller).</summary>
 public static class Gaussian
 {
+    /// <summary>One N(0, 1) draw (Box-Muller; the second output is discarded).</summary>
     public static double Next(Random rng)
     {
         double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();

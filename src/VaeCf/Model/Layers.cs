@@ -12,6 +12,7 @@ namespace VaeCf.Model;
 public static class SparseInputLayer
 {
     // output: [rows x outputs], weight: [items x outputs], bias: [outputs]
+/// <summary>output (rows x outputs) = bias + X . weight for the CSR rows X; weight is items x outputs.</summary>
     public static void Forward(Span<float> output, int rows, int outputs, ReadOnlySpan<int> pointers, ReadOnlySpan<int> columns,
         ReadOnlySpan<float> values, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
         => Forward(output, 0, rows, outputs, pointers, columns, values, weight, bias);
@@ -106,6 +107,7 @@ public static class SparseInputLayerByItem
 public static class DenseLayer
 {
     // output: [rows x outputs] = input [rows x inputs] . weight [inputs x outputs] + bias
+/// <summary>output (rows x outputs) = input (rows x inputs) . weight (inputs x outputs) + bias, overwritten.</summary>
     public static void Forward(GemmEngine gemm, Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, int rows, int inputs, int outputs)
     {
@@ -142,6 +144,7 @@ public static class DenseLayer
         gemm.Multiply(Transpose.No, Transpose.Yes, rows, inputs, outputs, 1f, dOutput, outputs, weight, outputs, 0f, dInput, inputs);
     }
 
+/// <summary>sums[c] = sum over rows of matrix[r, c] (rows x columns, row-major), overwritten.</summary>
     public static void ColumnSums(Span<float> sums, ReadOnlySpan<float> matrix, int rows, int columns)
         => ColumnSums(sums, matrix, rows, columns, 0, columns);
 
@@ -158,8 +161,10 @@ public static class DenseLayer
     }
 }
 
+/// <summary>The hidden layers' tanh, forward in place and backward from the saved output.</summary>
 public static class TanhActivation
 {
+/// <summary>values = tanh(values), in place.</summary>
     public static void Forward(Span<float> values) => TensorPrimitives.Tanh(values, values);
 
     /// <summary>d(pre) = d(out) * (1 - out^2), in place on <paramref name="gradient"/>; uses the saved output.</summary>

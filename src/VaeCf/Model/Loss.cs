@@ -37,6 +37,10 @@ public static class Loss
                 clickColumns, clickValues, 1f / rows, level);
     }
 
+/// <summary>
+/// One row of <see cref="MultinomialNll(Span{float}, int, int, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{double}, SimdLevel?)"/>:
+/// returns the row's NLL and leaves <paramref name="scale"/> x its gradient in <paramref name="row"/>.
+/// </summary>
     public static double MultinomialNllRow(Span<float> row, int clickStart, int clickEnd, ReadOnlySpan<int> clickColumns,
         ReadOnlySpan<float> clickValues, float scale, SimdLevel? simd = null)
     {

@@ -9,10 +9,13 @@ namespace VaeCf.Model;
 /// </summary>
 public sealed class NetworkWorkspace
 {
+/// <summary>Largest batch this workspace holds.</summary>
     public int MaxRows { get; }
     /// <summary>This workspace's own engine: GEMM packing buffers are per caller, like the activations.</summary>
     public GemmEngine Gemm { get; }
+/// <summary>Rows of the last forward pass.</summary>
     public int Rows { get; internal set; }
+/// <summary>Whether the last forward pass was a training one (dropout, sampling), which a backward pass needs.</summary>
     public bool Training { get; internal set; }
     /// <summary>When set, each phase of a training step adds its wall time here (benchmarks only).</summary>
     public PhaseProfile? Profile { get; set; }
