@@ -110,4 +110,5 @@ public sealed record BenchmarkReport
 /// <summary>One cell of the scaling table: a model at a catalogue size and a thread count.</summary>
 public sealed record ScalingPoint(string Model, int Items, int Threads, double BatchSeconds, double EpochSeconds, double FloorSeconds,
     double EpochOverFloor, double OutputGemmGflops, double GemmPeakGflops, double MillisecondsPerBatchPer1kItems,
-    double BatchCpuSeconds, double EpochCpuOverCpuFloor, double PeakRssMb);
+    double BatchCpuSeconds, double EpochCpuOverCpuFloor, double PeakRssMb, double OutputGemmSeconds = 0, double PhasesOverOutputGemms = 0,
+    string PhaseClock = "wall");

@@ -98,7 +98,8 @@ public static class TrainingBenchmark
                     log($"{threads} thread(s), {items:N0} items, {Name(kind)} ...");
                     var m = MeasureModel(kind, clicks, o.Users, null, null, gemm, peak, corePeak, o, log);
                     points.Add(new ScalingPoint(m.Model, items, threads, m.BatchSeconds, m.EpochSeconds, m.FloorSeconds, m.EpochOverFloor,
-                        m.OutputGemmGflops, peak, m.BatchSeconds * 1e6 / items, m.BatchCpuSeconds, m.EpochCpuOverCpuFloor, PeakRssMb()));
+                        m.OutputGemmGflops, peak, m.BatchSeconds * 1e6 / items, m.BatchCpuSeconds, m.EpochCpuOverCpuFloor, PeakRssMb(),
+                        m.OutputGemmSeconds, m.PhaseSeconds.Values.Sum() / m.OutputGemmPhaseClockSeconds, m.PhaseClock));
                     GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 }
             }

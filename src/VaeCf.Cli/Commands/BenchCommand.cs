@@ -180,10 +180,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 return 0;
             }
             var st = new Table().Border(TableBorder.Rounded);
-            foreach (var h in new[] { "model", "items", "thr", "s/batch", "ms/batch/1k items", "epoch s", "floor s", "epoch/floor", "CPU s/batch", "CPU ratio", "out-GEMM GFLOP/s", "peak" }) st.AddColumn(h);
+            foreach (var h in new[] { "model", "items", "thr", "s/batch", "ms/batch/1k items", "epoch s", "floor s", "epoch/floor", "CPU s/batch", "CPU ratio", "out-GEMM s", "step/out-GEMMs", "out-GEMM GFLOP/s", "peak" }) st.AddColumn(h);
             foreach (var p in points)
                 st.AddRow(p.Model, $"{p.Items:N0}", $"{p.Threads}", $"{p.BatchSeconds:F3}", $"{p.MillisecondsPerBatchPer1kItems:F1}", $"{p.EpochSeconds:F1}",
-                    $"{p.FloorSeconds:F1}", $"{p.EpochOverFloor:F2}", $"{p.BatchCpuSeconds:F3}", $"{p.EpochCpuOverCpuFloor:F2}", $"{p.OutputGemmGflops:F0}", $"{p.GemmPeakGflops:F0}");
+                    $"{p.FloorSeconds:F1}", $"{p.EpochOverFloor:F2}", $"{p.BatchCpuSeconds:F3}", $"{p.EpochCpuOverCpuFloor:F2}", $"{p.OutputGemmSeconds:F3}",
+                    $"{p.PhasesOverOutputGemms:F2} ({p.PhaseClock})", $"{p.OutputGemmGflops:F0}", $"{p.GemmPeakGflops:F0}");
             AnsiConsole.Write(st);
             return 0;
         }
