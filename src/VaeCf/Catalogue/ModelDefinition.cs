@@ -2,6 +2,7 @@ using VaeCf.Model;
 using VaeCf.Numerics;
 using VaeCf.Persistence;
 using VaeCf.Split;
+using VaeCf.Training;
 
 namespace VaeCf.Catalogue;
 
@@ -55,6 +56,25 @@ public abstract class ModelDefinition
 
     /// <summary>A trained network's architecture before its item count is known; null for kinds without one.</summary>
     public virtual ModelConfig? DefaultArchitecture => null;
+
+    /// <summary>
+    /// This kind's defaults for the shared training options: the paper's Mult-VAE settings
+    /// (<see cref="TrainingOptions"/>'s own) unless the kind's authors trained it otherwise
+    /// (RecVAE: lr 5e-4, 50 epochs). <see cref="WithDefaults"/> applies them to what a caller left unset.
+    /// </summary>
+    public virtual TrainingOptions DefaultTraining => new();
+
+    /// <summary>
+    /// <paramref name="settings"/> with this kind's <see cref="DefaultTraining"/> in every shared
+    /// training option the caller did not set (see <see cref="ModelSettings.GivenTrainingKeys"/>);
+    /// a value set explicitly always wins. <see cref="FitPipeline"/>, the CLI and grid runs call it,
+    /// so the run header, the run id and config.json show the values the fit used.
+    /// </summary>
+    public ModelSettings WithDefaults(ModelSettings settings)
+    {
+        var training = SharedTrainingKeys.Apply(settings.Training, DefaultTraining, settings.GivenTrainingKeys);
+        return training == settings.Training ? settings : settings with { Training = training };
+    }
 
     /// <summary>Throws a <see cref="VaeCfException"/> naming the option when <paramref name="settings"/> cannot be fitted.</summary>
     public virtual void Validate(ModelSettings settings)
