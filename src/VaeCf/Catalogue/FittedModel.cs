@@ -24,4 +24,22 @@ public sealed class FittedModel
     public string? StopReason { get; init; }
     /// <summary>Kind-specific state to save beside the scorer (e.g. the training options used).</summary>
     public object? Details { get; init; }
+
+    /// <summary>
+    /// A trained network's fit: the best validation epoch's model, already measured on the
+    /// validation users; the loop's result is kept as <see cref="Details"/>.
+    /// </summary>
+    public static FittedModel Trained(ITrainingOutcome result) => new()
+    {
+        Scorer = result.Scorer,
+        Seconds = result.TrainingSeconds,
+        History = result.History,
+        BestEpoch = result.BestEpoch,
+        ValidatedDuringFit = true,
+        Validation = result.BestValidation,
+        Cancelled = result.Cancelled,
+        Diverged = result.Diverged,
+        StopReason = result.StopReason,
+        Details = result,
+    };
 }

@@ -54,19 +54,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
         var result = new Trainer(settings.Training, observer, settings.Communicator).Train(data, Architecture(settings, data.ItemCount), cancellation);
-        return new FittedModel
-        {
-            Scorer = result.Network,
-            Seconds = result.TrainingSeconds,
-            History = result.History,
-            BestEpoch = result.BestEpoch,
-            ValidatedDuringFit = true,
-            Validation = result.BestValidation,
-            Cancelled = result.Cancelled,
-            Diverged = result.Diverged,
-            StopReason = result.StopReason,
-            Details = result,
-        };
+        return FittedModel.Trained(result);
     }
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)

@@ -106,19 +106,7 @@ public sealed class RecVaeModel : ModelDefinition
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
         var result = new RecVaeTrainer(TrainingOptionsFor(settings), observer).Train(data, Config(settings, data.ItemCount), cancellation);
-        return new FittedModel
-        {
-            Scorer = result.Network,
-            Seconds = result.TrainingSeconds,
-            History = result.History,
-            BestEpoch = result.BestEpoch,
-            ValidatedDuringFit = true,
-            Validation = result.BestValidation,
-            Cancelled = result.Cancelled,
-            Diverged = result.Diverged,
-            StopReason = result.StopReason,
-            Details = result,
-        };
+        return FittedModel.Trained(result);
     }
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
