@@ -52,6 +52,7 @@ public abstract class ModelDefinition
     /// <summary>Whether its fit trains one model across the processes of <see cref="ModelSettings.Communicator"/> (docs/distributed.md).</summary>
     public virtual bool TrainsDataParallel => false;
 
+    /// <summary>Whether option <paramref name="optionKey"/> (a grid key) configures this kind.</summary>
     public bool Reads(string optionKey) => CommonOptionKeys.Contains(optionKey) || OptionKeys.Contains(optionKey);
 
     /// <summary>A trained network's architecture before its item count is known; null for kinds without one.</summary>
@@ -123,5 +124,6 @@ public abstract class ModelDefinition
     /// <summary>Rebuilds the scorer from a model folder whose config.json names this kind.</summary>
     public abstract IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm);
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

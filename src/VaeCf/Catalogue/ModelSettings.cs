@@ -15,6 +15,7 @@ public sealed record ModelSettings
 {
     /// <summary>A network's sizes and dropout; null means the kind's default (its item count is taken from the data).</summary>
     public ModelConfig? Architecture { get; init; }
+    /// <summary>The shared training options (optimizer, learning rate, epochs, anneal, seed, threads); a kind reads the ones its <see cref="ModelDefinition.OptionKeys"/> name.</summary>
     public TrainingOptions Training { get; init; } = new();
 
     /// <summary>
@@ -36,6 +37,7 @@ public sealed record ModelSettings
     [System.Text.Json.Serialization.JsonIgnore]
     public ICommunicator? Communicator { get; init; }
 
+    /// <summary>Worker threads (0: all cores), from <see cref="Training"/>; every kind reads it.</summary>
     public int Threads => Training.Threads;
 
     /// <summary>The value of a declared option (its default when not given).</summary>
