@@ -17,9 +17,13 @@ namespace VaeCf.Experiments;
 /// </summary>
 public sealed class ExperimentGrid
 {
+    /// <summary>The grid file, as given.</summary>
     public string SourcePath { get; }
+    /// <summary>The grid's name (its "name" key, else the file name).</summary>
     public string Name { get; }
+    /// <summary>The grid's "description", if any.</summary>
     public string? Description { get; }
+    /// <summary>The stages in file order (one when the file has no "grids" list).</summary>
     public IReadOnlyList<GridStage> Stages { get; }
 
     private readonly ModelCatalogue _catalogue;
@@ -114,6 +118,7 @@ public sealed class ExperimentGrid
     public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null) =>
         Parse(GridDocument.Read(path), path, maxRuns, catalogue);
 
+    /// <summary>Reads a grid from an already parsed <paramref name="root"/> (see <see cref="GridDocument.Read"/>); errors name <paramref name="sourcePath"/> and the key.</summary>
     public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null)
     {
         if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
