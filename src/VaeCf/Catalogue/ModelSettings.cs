@@ -27,6 +27,7 @@ public sealed record ModelSettings
     public IReadOnlySet<string> GivenTrainingKeys { get; init; } = NoKeys;
 
     private static readonly IReadOnlySet<string> NoKeys = new HashSet<string>();
+
     /// <summary>Values of declared options; one not given reads as its default.</summary>
     public OptionValues Options { get; init; } = OptionValues.None;
 
