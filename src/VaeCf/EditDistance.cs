@@ -3,6 +3,7 @@ namespace VaeCf;
 /// <summary>Levenshtein distance, for "did you mean" suggestions.</summary>
 public static class EditDistance
 {
+    /// <summary>The fewest single-character insertions, deletions and substitutions that turn <paramref name="a"/> into <paramref name="b"/>.</summary>
     public static int Of(string a, string b)
     {
         var row = Enumerable.Range(0, b.Length + 1).ToArray();

@@ -54,21 +54,23 @@ public abstract class TrainingSettings : DataSettings
     [DefaultValue("adam")]
     public string Optimizer { get; init; } = "adam";
 
+    // --lr, --batch-size and --epochs have no fixed default: a kind may declare its own
+    // (ModelDefinition.DefaultTraining), and a value typed here must win even when it equals 0.001.
     [CommandOption("--lr <RATE>")]
-    [DefaultValue(TrainingDefaults.LearningRate)]
-    public float LearningRate { get; init; } = TrainingDefaults.LearningRate;
+    [Description("Learning rate (default 0.001; recvae 0.0005, its authors').")]
+    public float? LearningRate { get; init; }
 
     [CommandOption("--weight-decay <W>")]
     [Description("adam: L2 penalty W*||weights||^2 (dae default 0.01/batch-size); adamw: decoupled decay.")]
     public float? WeightDecay { get; init; }
 
     [CommandOption("--batch-size <N>")]
-    [DefaultValue(TrainingDefaults.BatchSize)]
-    public int BatchSize { get; init; } = TrainingDefaults.BatchSize;
+    [Description("Users per batch (default 500).")]
+    public int? BatchSize { get; init; }
 
     [CommandOption("--epochs <N>")]
-    [DefaultValue(TrainingDefaults.Epochs)]
-    public int Epochs { get; init; } = TrainingDefaults.Epochs;
+    [Description("Passes over the training users (default 200; recvae 50, its authors').")]
+    public int? Epochs { get; init; }
 
     [CommandOption("--anneal <SCHEDULE>")]
     [Description("paper (min(cap, step/total-anneal-steps)), seed85 (cap reached at 85% of epochs) or constant. Default: train paper, tune-beta seed85.")]
@@ -155,32 +157,50 @@ public abstract class TrainingSettings : DataSettings
     /// <summary>EASE's lambda where the command has the flag; the library default otherwise.</summary>
     protected virtual float Lambda => Baselines.EaseOptions.DefaultLambda;
 
-    /// <summary>Every flag as the one settings record the fit pipeline takes.</summary>
-    public ModelSettings ToModelSettings(int items) => new()
+    /// <summary>
+    /// Every flag as the one settings record the fit pipeline takes, with the kind's own training
+    /// defaults (<see cref="ModelDefinition.DefaultTraining"/>) where a flag was not given.
+    /// </summary>
+    public ModelSettings ToModelSettings(int items) => Kind.WithDefaults(new()
     {
         Architecture = Kind.DefaultArchitecture is not null ? ModelConfigFor(items) : null,
         Training = ToTrainingOptions(),
+        GivenTrainingKeys = GivenTrainingKeys(),
         Options = Kind.ParseOptions(OptionAssignments, "--option", ForwardedFlags()),
-    };
+    });
+
+    /// <summary>The shared training options typed on the command line, by grid key.</summary>
+    private HashSet<string> GivenTrainingKeys()
+    {
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        if (LearningRate is not null) given.Add("lr");
+        if (BatchSize is not null) given.Add("batch_size");
+        if (Epochs is not null) given.Add("epochs");
+        if (WeightDecay is not null) given.Add("weight_decay");
+        if (Anneal is not null) given.Add("anneal");
+        if (AnnealCap is not null) given.Add("anneal_cap");
+        if (TotalAnnealSteps is not null) given.Add("total_anneal_steps");
+        return given;
+    }
 
     /// <summary>
     /// Typed flags whose key the kind declares as its own option (EASE's --lambda; a kind with its
-    /// own lr, batch_size, epochs or dropout): a value other than the flag's default is that option's
-    /// value, so --epochs 5 is never silently ignored; at the flag's default the kind's own default
-    /// stands. An --option for the same key wins.
+    /// own lr, batch_size, epochs or dropout): a value given is that option's value, so --epochs 5 is
+    /// never silently ignored; --lambda and --dropout, which have fixed defaults, count as given
+    /// when away from them. An --option for the same key wins.
     /// </summary>
     private OptionValues ForwardedFlags()
     {
         var values = OptionValues.None;
-        void Forward(string key, string flag, float value, float flagDefault)
+        void Forward(string key, string flag, float? value, float? flagDefault = null)
         {
-            if (value != flagDefault && Kind.Option(key) is { } option)
-                values = values.WithParsed(option, value.ToString("R", CultureInfo.InvariantCulture), flag);
+            if (value is { } given && given != flagDefault && Kind.Option(key) is { } option)
+                values = values.WithParsed(option, given.ToString("R", CultureInfo.InvariantCulture), flag);
         }
         Forward("lambda", "--lambda", Lambda, Baselines.EaseOptions.DefaultLambda);
-        Forward("lr", "--lr", LearningRate, TrainingDefaults.LearningRate);
-        Forward("batch_size", "--batch-size", BatchSize, TrainingDefaults.BatchSize);
-        Forward("epochs", "--epochs", Epochs, TrainingDefaults.Epochs);
+        Forward("lr", "--lr", LearningRate);
+        Forward("batch_size", "--batch-size", BatchSize);
+        Forward("epochs", "--epochs", Epochs);
         Forward("dropout", "--dropout", Dropout, ModelConfig.DefaultInputDropout);
         return values;
     }
@@ -197,13 +217,14 @@ public abstract class TrainingSettings : DataSettings
         return config;
     }
 
+    /// <summary>The training flags as given, the shared defaults elsewhere (<see cref="ToModelSettings"/> adds the kind's own).</summary>
     public TrainingOptions ToTrainingOptions() => new()
     {
         Optimizer = OptionNames.ParseOptimizer(Optimizer, "--optimizer"),
-        LearningRate = LearningRate,
+        LearningRate = LearningRate ?? TrainingDefaults.LearningRate,
         WeightDecay = WeightDecay,
-        BatchSize = BatchSize,
-        Epochs = Epochs,
+        BatchSize = BatchSize ?? TrainingDefaults.BatchSize,
+        Epochs = Epochs ?? TrainingDefaults.Epochs,
         Anneal = OptionNames.ParseAnneal(Anneal ?? DefaultAnneal, "--anneal"),
         AnnealCap = AnnealCap ?? TrainingDefaults.AnnealCap,
         TotalAnnealSteps = TotalAnnealSteps ?? TrainingDefaults.TotalAnnealSteps,

@@ -26,6 +26,7 @@ public sealed record EaseOptions
     /// (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap already in use).</summary>
     public long? MemoryLimitBytes { get; init; }
 
+    /// <summary>Throws a <see cref="VaeCfException"/> naming the first option out of range.</summary>
     public void Validate()
     {
         if (!float.IsFinite(Lambda) || Lambda <= 0) throw new VaeCfException($"EASE lambda must be a positive number, got {Lambda}.");
@@ -42,8 +43,10 @@ public sealed record EaseMemoryPlan(int Items, long RequiredBytes, long Availabl
     /// floats in one array) caps the catalogue at 46,340 items whatever the memory.</summary>
     public bool FitsInOneArray => (long)Items * Items <= Array.MaxLength;
 
+    /// <summary>Whether the fit can run: B fits in one .NET array and the bytes needed are available.</summary>
     public bool Fits => FitsInOneArray && RequiredBytes <= AvailableBytes;
 
+    /// <summary>One line for the user: the bytes needed against the bytes available (the message when <see cref="Fits"/> is false).</summary>
     public string Describe() =>
         $"EASE on {Items:N0} items needs about {FormatBytes(RequiredBytes)} ({Items:N0} x {Items:N0} float32 weights plus scratch); {FormatBytes(AvailableBytes)} is available.";
 
@@ -51,7 +54,22 @@ public sealed record EaseMemoryPlan(int Items, long RequiredBytes, long Availabl
         bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
 }
 
-public enum EaseFitStage { Planned, GramBuilt, Factored, FactorInverted, InverseBuilt, WeightsReady }
+/// <summary>The stages of an EASE fit, in order; each is reported once when it ends (<see cref="EaseFitEvent"/>).</summary>
+public enum EaseFitStage
+{
+    /// <summary>Memory checked against <see cref="EaseMemoryPlan"/>.</summary>
+    Planned,
+    /// <summary>X^T X + lambda I computed.</summary>
+    GramBuilt,
+    /// <summary>Cholesky factor L computed.</summary>
+    Factored,
+    /// <summary>L^-1 computed.</summary>
+    FactorInverted,
+    /// <summary>P = (X^T X + lambda I)^-1 computed.</summary>
+    InverseBuilt,
+    /// <summary>B computed from P: the model is ready.</summary>
+    WeightsReady,
+}
 
 /// <summary>Progress of a fit: each stage reports once when it ends, with the time it took.</summary>
 public sealed record EaseFitEvent(EaseFitStage Stage, TimeSpan Elapsed, string Message);
@@ -60,6 +78,7 @@ public sealed record EaseFitEvent(EaseFitStage Stage, TimeSpan Elapsed, string M
 public sealed record EaseFitTimings(TimeSpan Gram, TimeSpan Factor, TimeSpan InvertFactor, TimeSpan MultiplyInverse,
     TimeSpan Weights, long PlannedBytes)
 {
+    /// <summary>The fit's wall-clock time, all stages together.</summary>
     public TimeSpan Total => Gram + Factor + InvertFactor + MultiplyInverse + Weights;
 }
 
@@ -72,11 +91,13 @@ public sealed record EaseFitTimings(TimeSpan Gram, TimeSpan Factor, TimeSpan Inv
 /// </summary>
 public sealed class EaseScorer : IScorer
 {
+    /// <inheritdoc/>
     public int ItemCount { get; }
 
     /// <summary>B, row-major ItemCount x ItemCount: row i holds what item i adds to every item's score.</summary>
     public float[] Weights { get; }
 
+    /// <summary>The L2 penalty B was fitted with (NaN for weights loaded from a folder that did not record it).</summary>
     public float Lambda { get; }
 
     /// <summary>Stage timings when this instance came from <see cref="Fit"/>; null when built from saved weights.</summary>
@@ -175,6 +196,7 @@ public sealed class EaseScorer : IScorer
         return new EaseScorer(n, matrix, options.Lambda, gemm.Threads, timings);
     }
 
+    /// <inheritdoc/>
     public unsafe void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
     {
         ScorerArguments.Validate(histories, rowStart, rowCount, scores, ItemCount);

@@ -13,8 +13,10 @@ public sealed class PopularityScorer : IScorer
     /// the saved tensor has the same type as every other model's.</summary>
     public float[] Counts { get; }
 
+    /// <inheritdoc/>
     public int ItemCount => Counts.Length;
 
+    /// <summary>Wraps saved counts (one per item, finite); <see cref="Fit"/> computes them from training data.</summary>
     public PopularityScorer(float[] counts)
     {
         ArgumentNullException.ThrowIfNull(counts);
@@ -33,6 +35,7 @@ public sealed class PopularityScorer : IScorer
         return new PopularityScorer(asFloat);
     }
 
+    /// <inheritdoc/>
     public void Score(CsrMatrix histories, int rowStart, int rowCount, Span<float> scores)
     {
         ScorerArguments.Validate(histories, rowStart, rowCount, scores, ItemCount);

@@ -13,6 +13,7 @@ namespace VaeCf.Catalogue;
 /// </summary>
 public static class FitPipeline
 {
+    /// <param name="settings">What to fit; a shared training option left unset takes the kind's own default (<see cref="ModelDefinition.WithDefaults"/>), and the result's <see cref="FitResult.Settings"/> holds the values used.</param>
     /// <param name="observer">Told every epoch, batch and stage (the CLI's progress display).</param>
     /// <param name="logger">Epochs, stages and the final metrics as log entries; none by default.</param>
     /// <param name="progress">The same events as <see cref="FitProgress"/> reports, for callers that prefer <see cref="IProgress{T}"/>.</param>
@@ -21,6 +22,7 @@ public static class FitPipeline
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(data);
+        settings = kind.WithDefaults(settings);
         kind.Validate(settings);
         logger ??= NullLogger.Instance;
         var observed = TrainingObserverAdapter.Wrap(observer);

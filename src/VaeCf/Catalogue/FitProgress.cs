@@ -22,8 +22,11 @@ public enum FitPhase
 /// <summary>One progress report of <see cref="FitPipeline.Fit"/>; epochs and batches count from 1, 0 where they do not apply.</summary>
 public sealed record FitProgress(FitPhase Phase, int Epoch = 0, int Batch = 0, int Batches = 0, double Loss = double.NaN)
 {
+    /// <summary>The finished epoch's record, with <see cref="FitPhase.EpochEnded"/>.</summary>
     public EpochRecord? Record { get; init; }
+    /// <summary>What the stage did, with <see cref="FitPhase.Stage"/>.</summary>
     public string? Message { get; init; }
+    /// <summary>Time the stage took, with <see cref="FitPhase.Stage"/>.</summary>
     public TimeSpan Elapsed { get; init; }
 }
 

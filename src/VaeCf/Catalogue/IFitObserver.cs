@@ -5,6 +5,7 @@ namespace VaeCf.Catalogue;
 /// <summary>Progress of a fit: a trained kind reports epochs (<see cref="ITrainingObserver"/>), a closed-form one its stages.</summary>
 public interface IFitObserver : ITrainingObserver
 {
+    /// <summary>A closed-form fit finished a stage (EASE: the Gram matrix, the factorization, ...) after <paramref name="elapsed"/>.</summary>
     void OnFitStage(TimeSpan elapsed, string message) { }
 }
 

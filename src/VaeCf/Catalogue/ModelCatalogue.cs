@@ -8,17 +8,24 @@ namespace VaeCf.Catalogue;
 /// </summary>
 public sealed class ModelCatalogue
 {
+    /// <summary>Mult-VAE (Liang et al. 2018).</summary>
     public static readonly ModelDefinition MultVae = new AutoencoderModel(Model.ModelKind.MultVae);
+    /// <summary>Mult-DAE (Liang et al. 2018).</summary>
     public static readonly ModelDefinition MultDae = new AutoencoderModel(Model.ModelKind.MultDae);
+    /// <summary>EASE (Steck 2019), closed form.</summary>
     public static readonly ModelDefinition Ease = new EaseModel();
+    /// <summary>Popularity: the baseline every model must beat.</summary>
     public static readonly ModelDefinition Popularity = new PopularityModel();
+    /// <summary>RecVAE (Shenbin et al. 2020).</summary>
     public static readonly ModelDefinition RecVae = new Model.RecVae.RecVaeModel();
 
     /// <summary>Every kind VaeCf ships, in the order help texts list them. Register a new kind here.</summary>
     public static readonly ModelCatalogue Default = new([MultVae, MultDae, Ease, Popularity, RecVae]);
 
+    /// <summary>The kinds, in the order help texts list them.</summary>
     public IReadOnlyList<ModelDefinition> Kinds { get; }
 
+    /// <summary>A catalogue of <paramref name="kinds"/>; two kinds answering to the same name are refused.</summary>
     public ModelCatalogue(IReadOnlyList<ModelDefinition> kinds)
     {
         var clash = kinds.SelectMany(k => Spellings(k).Select(s => (Spelling: s, Kind: k)))
@@ -40,6 +47,7 @@ public sealed class ModelCatalogue
         return names.Count == 1 ? names[0] : string.Join(", ", names.SkipLast(1)) + " or " + names[^1];
     }
 
+    /// <summary>The kind <paramref name="text"/> names by any of its names (case-insensitive), or null; <see cref="Parse"/> gives a user error instead.</summary>
     public ModelDefinition? Find(string text)
     {
         string key = text.Trim().ToLowerInvariant();

@@ -2,6 +2,7 @@ using VaeCf.Model;
 using VaeCf.Numerics;
 using VaeCf.Persistence;
 using VaeCf.Split;
+using VaeCf.Training;
 
 namespace VaeCf.Catalogue;
 
@@ -51,10 +52,30 @@ public abstract class ModelDefinition
     /// <summary>Whether its fit trains one model across the processes of <see cref="ModelSettings.Communicator"/> (docs/distributed.md).</summary>
     public virtual bool TrainsDataParallel => false;
 
+    /// <summary>Whether option <paramref name="optionKey"/> (a grid key) configures this kind.</summary>
     public bool Reads(string optionKey) => CommonOptionKeys.Contains(optionKey) || OptionKeys.Contains(optionKey);
 
     /// <summary>A trained network's architecture before its item count is known; null for kinds without one.</summary>
     public virtual ModelConfig? DefaultArchitecture => null;
+
+    /// <summary>
+    /// This kind's defaults for the shared training options: the paper's Mult-VAE settings
+    /// (<see cref="TrainingOptions"/>'s own) unless the kind's authors trained it otherwise
+    /// (RecVAE: lr 5e-4, 50 epochs). <see cref="WithDefaults"/> applies them to what a caller left unset.
+    /// </summary>
+    public virtual TrainingOptions DefaultTraining => new();
+
+    /// <summary>
+    /// <paramref name="settings"/> with this kind's <see cref="DefaultTraining"/> in every shared
+    /// training option the caller did not set (see <see cref="ModelSettings.GivenTrainingKeys"/>);
+    /// a value set explicitly always wins. <see cref="FitPipeline"/>, the CLI and grid runs call it,
+    /// so the run header, the run id and config.json show the values the fit used.
+    /// </summary>
+    public ModelSettings WithDefaults(ModelSettings settings)
+    {
+        var training = SharedTrainingKeys.Apply(settings.Training, DefaultTraining, settings.GivenTrainingKeys);
+        return training == settings.Training ? settings : settings with { Training = training };
+    }
 
     /// <summary>Throws a <see cref="VaeCfException"/> naming the option when <paramref name="settings"/> cannot be fitted.</summary>
     public virtual void Validate(ModelSettings settings)
@@ -103,5 +124,6 @@ public abstract class ModelDefinition
     /// <summary>Rebuilds the scorer from a model folder whose config.json names this kind.</summary>
     public abstract IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm);
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 }

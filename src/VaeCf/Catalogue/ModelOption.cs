@@ -10,6 +10,7 @@ namespace VaeCf.Catalogue;
 /// </summary>
 public abstract class ModelOption
 {
+    /// <summary>Checks that <paramref name="key"/> is lower-case letters, digits and '_'.</summary>
     protected ModelOption(string key, string description)
     {
         if (key.Length == 0 || key.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
@@ -21,6 +22,7 @@ public abstract class ModelOption
     /// <summary>The grid key, e.g. "lambda"; the CLI flag is the same word with dashes.</summary>
     public string Key { get; }
 
+    /// <summary>One sentence for help texts: what the option changes.</summary>
     public string Description { get; }
 
     /// <summary>"number" or "integer", for help texts.</summary>
@@ -61,6 +63,7 @@ public abstract class ModelOption
                 ? v : throw new VaeCfException($"{where} must be an integer, got '{text}'."),
             v => v.ToString(CultureInfo.InvariantCulture), v => v);
 
+    /// <inheritdoc/>
     public override string ToString() => Key;
 }
 
@@ -85,12 +88,18 @@ public sealed class ModelOption<T> : ModelOption where T : notnull
         if (!isValid(defaultValue)) throw new ArgumentException($"The default of '{key}' ({format(defaultValue)}) is not {requirement}.", nameof(defaultValue));
     }
 
+    /// <summary>The value used when none is given.</summary>
     public T Default { get; }
+    /// <inheritdoc/>
     public override object DefaultValue => Default;
+    /// <inheritdoc/>
     public override string TypeName { get; }
+    /// <inheritdoc/>
     public override string Requirement { get; }
+    /// <inheritdoc/>
     public override string DefaultText => _format(Default);
 
+    /// <inheritdoc/>
     public override object Parse(string text, string where)
     {
         var value = _parse(text.Trim(), where);
@@ -98,12 +107,15 @@ public sealed class ModelOption<T> : ModelOption where T : notnull
         return value;
     }
 
+    /// <inheritdoc/>
     public override void Check(object value, string where)
     {
         if (value is not T typed) throw new ArgumentException($"Option '{Key}' holds {TypeName} values, not {value.GetType().Name}.", nameof(value));
         if (!_isValid(typed)) throw new VaeCfException($"{where} must be {Requirement}, got {_format(typed)}.");
     }
 
+    /// <inheritdoc/>
     public override string Format(object value) => _format((T)value);
+    /// <inheritdoc/>
     public override double ToNumber(object value) => _toNumber((T)value);
 }

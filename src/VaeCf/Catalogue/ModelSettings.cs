@@ -15,7 +15,19 @@ public sealed record ModelSettings
 {
     /// <summary>A network's sizes and dropout; null means the kind's default (its item count is taken from the data).</summary>
     public ModelConfig? Architecture { get; init; }
+    /// <summary>The shared training options (optimizer, learning rate, epochs, anneal, seed, threads); a kind reads the ones its <see cref="ModelDefinition.OptionKeys"/> name.</summary>
     public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>
+    /// Grid keys of <see cref="Training"/> options set on purpose ("lr", "epochs"): they keep their
+    /// value even where it equals the shared default and the kind has a default of its own
+    /// (<see cref="ModelDefinition.DefaultTraining"/>). A value away from the shared default counts
+    /// as set without being named here; the CLI and grid files name every option they were given.
+    /// </summary>
+    public IReadOnlySet<string> GivenTrainingKeys { get; init; } = NoKeys;
+
+    private static readonly IReadOnlySet<string> NoKeys = new HashSet<string>();
+
     /// <summary>Values of declared options; one not given reads as its default.</summary>
     public OptionValues Options { get; init; } = OptionValues.None;
 
@@ -26,6 +38,7 @@ public sealed record ModelSettings
     [System.Text.Json.Serialization.JsonIgnore]
     public ICommunicator? Communicator { get; init; }
 
+    /// <summary>Worker threads (0: all cores), from <see cref="Training"/>; every kind reads it.</summary>
     public int Threads => Training.Threads;
 
     /// <summary>The value of a declared option (its default when not given).</summary>

@@ -7,12 +7,18 @@ namespace VaeCf.Data;
 /// </summary>
 public sealed class CsrMatrix
 {
+    /// <summary>Users (rows).</summary>
     public int Rows { get; }
+    /// <summary>Items (columns): the size of the item vocabulary.</summary>
     public int Columns { get; }
+    /// <summary>Row r's entries are positions RowPointers[r] to RowPointers[r + 1] - 1 of <see cref="ColumnIndices"/>; Rows + 1 entries.</summary>
     public int[] RowPointers { get; }
+    /// <summary>The item of every stored entry, row after row, ascending within a row.</summary>
     public int[] ColumnIndices { get; }
+    /// <summary>The weight of every stored entry; null when every entry is 1 (clicks).</summary>
     public float[]? Values { get; }
 
+    /// <summary>Wraps the arrays without copying; the shapes are checked, the sort order within rows is the caller's promise.</summary>
     public CsrMatrix(int rows, int columns, int[] rowPointers, int[] columnIndices, float[]? values = null)
     {
         if (rows < 0 || columns < 0) throw new ArgumentOutOfRangeException(nameof(rows), "Matrix dimensions must be non-negative.");
@@ -26,15 +32,20 @@ public sealed class CsrMatrix
         Values = values;
     }
 
+    /// <summary>Stored entries (clicks).</summary>
     public int NonZeros => ColumnIndices.Length;
 
+    /// <summary>Stored entries over rows x columns.</summary>
     public double Density => Rows == 0 || Columns == 0 ? 0 : (double)NonZeros / ((double)Rows * Columns);
 
+    /// <summary>Row <paramref name="row"/>'s items, ascending, without copying.</summary>
     public ReadOnlySpan<int> RowIndices(int row) => ColumnIndices.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
 
+    /// <summary>Row <paramref name="row"/>'s weights, aligned with <see cref="RowIndices"/>; empty for a binary matrix.</summary>
     public ReadOnlySpan<float> RowValues(int row) =>
         Values is null ? ReadOnlySpan<float>.Empty : Values.AsSpan(RowPointers[row], RowPointers[row + 1] - RowPointers[row]);
 
+    /// <summary>Stored entries in row <paramref name="row"/>.</summary>
     public int RowLength(int row) => RowPointers[row + 1] - RowPointers[row];
 
     /// <summary>
@@ -50,6 +61,7 @@ public sealed class CsrMatrix
         return squares == 0 ? 0f : (float)(1.0 / Math.Sqrt(squares));
     }
 
+    /// <summary>The weight of stored entry <paramref name="entry"/> (an index into <see cref="ColumnIndices"/>): 1 in a binary matrix.</summary>
     public float ValueAt(int entry) => Values is null ? 1f : Values[entry];
 
     /// <summary>Builds a binary matrix from per-row column lists; each row is sorted and de-duplicated.</summary>

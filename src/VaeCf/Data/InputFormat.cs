@@ -3,6 +3,7 @@ namespace VaeCf.Data;
 /// <summary>The interaction file layouts VaeCf reads; <see cref="Auto"/> detects from name, extension and first line.</summary>
 public enum InputFormat
 {
+    /// <summary>Tell the format from the file's name, extension and first line (the default).</summary>
     Auto,
     /// <summary>MovieLens ratings.csv (ML-20M, ml-latest): header userId,movieId,rating,timestamp.</summary>
     MovieLensCsv,
@@ -20,6 +21,7 @@ public enum InputFormat
     Parquet,
 }
 
+/// <summary>The names of <see cref="InputFormat"/> values as users type them (<c>--format movielens-csv</c>, grid files).</summary>
 public static class InputFormatNames
 {
     private static readonly (string Name, InputFormat Format)[] Names =
@@ -34,8 +36,10 @@ public static class InputFormatNames
         ("parquet", InputFormat.Parquet),
     ];
 
+    /// <summary>Every name, for help texts and error messages.</summary>
     public static IEnumerable<string> All => Names.Select(n => n.Name);
 
+    /// <summary>The name a user types for <paramref name="format"/>, e.g. "movielens-csv".</summary>
     public static string ToName(this InputFormat format) => Names.First(n => n.Format == format).Name;
 
     /// <summary>Parses a CLI name such as "movielens-csv" (the enum member name is accepted too).</summary>

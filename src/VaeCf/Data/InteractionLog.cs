@@ -7,18 +7,26 @@ namespace VaeCf.Data;
 /// </summary>
 public sealed class InteractionLog
 {
+    /// <summary>Original user IDs, each once, in order of first appearance.</summary>
     public List<string> UserIds { get; } = new();
+    /// <summary>Original item IDs, each once, in order of first appearance.</summary>
     public List<string> ItemIds { get; } = new();
+    /// <summary>Per event: the index of its user in <see cref="UserIds"/>.</summary>
     public List<int> Users { get; } = new();
+    /// <summary>Per event: the index of its item in <see cref="ItemIds"/>.</summary>
     public List<int> Items { get; } = new();
+    /// <summary>Per event: the rating (1 when the file has none).</summary>
     public List<float> Ratings { get; } = new();
+    /// <summary>Per event: the timestamp as read (0 when the file has none).</summary>
     public List<long> Timestamps { get; } = new();
 
     private readonly Dictionary<string, int> _userIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _itemIndex = new(StringComparer.Ordinal);
 
+    /// <summary>Events logged.</summary>
     public int Count => Users.Count;
 
+    /// <summary>Appends one event, interning its IDs.</summary>
     public void Add(string user, string item, float rating, long timestamp = 0)
     {
         Users.Add(Intern(_userIndex, UserIds, user));

@@ -14,8 +14,10 @@ public static class InteractionReader
     private static readonly string[] RatingNames = ["rating", "overall", "score", "stars", "star_rating"];
     private static readonly string[] TimestampNames = ["timestamp", "unixReviewTime", "ts", "time", "unix_time"];
 
+    /// <summary>Reads <paramref name="path"/> with <paramref name="options"/> (default: detect everything); throws <see cref="DataFormatException"/> on the first malformed line.</summary>
     public static InteractionLog Read(string path, ReaderOptions? options = null) => Read(path, options ?? new ReaderOptions(), out _);
 
+    /// <summary>Reads <paramref name="path"/>; <paramref name="report"/> says which layout was used and which lines were skipped.</summary>
     public static InteractionLog Read(string path, ReaderOptions options, out ReadReport report)
     {
         if (!File.Exists(path)) throw new VaeCfException($"Input file '{path}' does not exist.");

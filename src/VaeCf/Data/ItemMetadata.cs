@@ -8,10 +8,13 @@ public sealed class ItemMetadata
 {
     private static readonly string[] CandidateFiles = ["movies.csv", "movies.dat", "u.item"];
 
+    /// <summary>Title by original item ID.</summary>
     public IReadOnlyDictionary<string, string> Titles { get; }
 
+    /// <summary>Titles given in code; <see cref="Load"/> reads them from a file.</summary>
     public ItemMetadata(IReadOnlyDictionary<string, string> titles) => Titles = titles;
 
+    /// <summary>Items with a title.</summary>
     public int Count => Titles.Count;
 
     /// <summary>The title, or the id itself when none is known.</summary>

@@ -12,6 +12,7 @@ public sealed record PreprocessOptions
     /// <summary>Items with fewer remaining events are dropped (original: 0, i.e. no item filter).</summary>
     public int MinItemCount { get; init; }
 
+    /// <summary>Throws a <see cref="VaeCfException"/> naming the first option out of range.</summary>
     public void Validate()
     {
         if (RatingThreshold is float t && !float.IsFinite(t)) throw new VaeCfException($"The rating threshold must be a finite number, got {t}.");
@@ -19,6 +20,7 @@ public sealed record PreprocessOptions
         if (MinItemCount < 0) throw new VaeCfException($"The minimum events per item must be 0 or more, got {MinItemCount}.");
     }
 
+    /// <summary>One line for reports: "rating &gt; 3.5, users with &gt;= 5 events, items with &gt;= 0 events".</summary>
     public string Describe() =>
         $"rating {(RatingThreshold is float t ? $"> {t.ToString(CultureInfo.InvariantCulture)}" : "any (no threshold)")}, users with >= {MinUserCount} events, items with >= {MinItemCount} events";
 }
@@ -33,29 +35,45 @@ public sealed class BinaryInteractions
     public required string[] UserIds { get; init; }
     /// <summary>Surviving items in order of first appearance.</summary>
     public required string[] ItemIds { get; init; }
+    /// <summary>Per event: the index of its user in <see cref="UserIds"/>.</summary>
     public required int[] EventUsers { get; init; }
+    /// <summary>Per event: the index of its item in <see cref="ItemIds"/>.</summary>
     public required int[] EventItems { get; init; }
 
+    /// <summary>Unique (user, item) events.</summary>
     public int Count => EventUsers.Length;
 }
 
 /// <summary>What preprocessing removed, step by step.</summary>
 public sealed record PreprocessReport
 {
+    /// <summary>The options that produced this report.</summary>
     public required PreprocessOptions Options { get; init; }
+    /// <summary>Events read.</summary>
     public long RawEvents { get; init; }
+    /// <summary>Distinct users read.</summary>
     public long RawUsers { get; init; }
+    /// <summary>Distinct items read.</summary>
     public long RawItems { get; init; }
+    /// <summary>Events dropped for a rating at or below the threshold.</summary>
     public long BelowThreshold { get; init; }
+    /// <summary>Repeated (user, item) events merged into one after the threshold.</summary>
     public long DuplicatesMerged { get; init; }
+    /// <summary>Items dropped by the minimum-events filter.</summary>
     public long ItemsRemoved { get; init; }
+    /// <summary>Users dropped by the minimum-events filter.</summary>
     public long UsersRemoved { get; init; }
+    /// <summary>Events dropped with those items and users.</summary>
     public long EventsRemovedByFilters { get; init; }
+    /// <summary>Events kept.</summary>
     public long Events { get; init; }
+    /// <summary>Users kept.</summary>
     public long Users { get; init; }
+    /// <summary>Items kept.</summary>
     public long Items { get; init; }
 }
 
+/// <summary>Step 2-3 of docs/protocol.md: from a raw <see cref="InteractionLog"/> to unique binary events of active users.</summary>
 public static class Preprocessor
 {
     /// <summary>
@@ -217,6 +235,7 @@ public sealed class PandasIdComparer : IComparer<string>
         return new(ColumnType.Text);
     }
 
+    /// <inheritdoc/>
     public int Compare(string? x, string? y)
     {
         x ??= "";

@@ -4,7 +4,26 @@ using VaeCf.Model;
 
 namespace VaeCf.Evaluation;
 
-public enum MetricKind { Ndcg, Recall, StandardRecall, Precision, AveragePrecision, ReciprocalRank, HitRate, Coverage }
+/// <summary>A ranking metric (docs/protocol.md defines each); <see cref="MetricSpec"/> adds the cutoff.</summary>
+public enum MetricKind
+{
+    /// <summary>Normalized discounted cumulative gain@k with binary relevance.</summary>
+    Ndcg,
+    /// <summary>The paper's recall: hits@k / min(k, held-out items).</summary>
+    Recall,
+    /// <summary>The textbook recall: hits@k / held-out items.</summary>
+    StandardRecall,
+    /// <summary>hits@k / k.</summary>
+    Precision,
+    /// <summary>Average precision@k over min(k, held-out items) (MAP when averaged).</summary>
+    AveragePrecision,
+    /// <summary>1 / rank of the first hit (MRR when averaged); 0 without a hit in the cutoff.</summary>
+    ReciprocalRank,
+    /// <summary>1 when the top k holds any held-out item, else 0.</summary>
+    HitRate,
+    /// <summary>The share of the catalogue in at least one user's top k: one number, not a per-user mean.</summary>
+    Coverage,
+}
 
 /// <summary>
 /// A metric at a cutoff: NDCG@k, Recall@k (paper: / min(k, n)), StdRecall@k (/ n), Precision@k,
@@ -13,8 +32,10 @@ public enum MetricKind { Ndcg, Recall, StandardRecall, Precision, AveragePrecisi
 /// </summary>
 public readonly record struct MetricSpec(MetricKind Kind, int K)
 {
+    /// <summary><see cref="K"/> for "rank every item" (MRR without a cutoff).</summary>
     public const int NoCutoff = int.MaxValue;
 
+    /// <summary>The name reports and results.csv use: "NDCG@100", "Recall@20", "MRR".</summary>
     public string Name => (Kind switch
     {
         MetricKind.Ndcg => "NDCG",
@@ -30,8 +51,10 @@ public readonly record struct MetricSpec(MetricKind Kind, int K)
     /// <summary>Whether the metric is a mean over users (everything but coverage).</summary>
     public bool IsPerUser => Kind != MetricKind.Coverage;
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 
+    /// <summary>The paper's three metrics, NDCG@100, Recall@20 and Recall@50: what an evaluation measures unless asked for others.</summary>
     public static readonly MetricSpec[] Paper = [new(MetricKind.Ndcg, 100), new(MetricKind.Recall, 20), new(MetricKind.Recall, 50)];
 
     /// <summary>Parses "ndcg@100", "recall@20", "stdrecall@20", "precision@10", "map@10", "mrr@10" or "mrr"
@@ -62,16 +85,21 @@ public readonly record struct MetricSpec(MetricKind Kind, int K)
 /// <summary>Mean and standard error (population std / sqrt(n), as the paper's code) of one metric.</summary>
 public readonly record struct MetricValue(double Mean, double StandardError);
 
+/// <summary>The metrics of one evaluation over a set of held-out users, each a mean with its standard error.</summary>
 public sealed class EvaluationResult
 {
+    /// <summary>Every metric asked for; per-user metrics average the users with targets, coverage has a standard error of 0.</summary>
     public required IReadOnlyDictionary<MetricSpec, MetricValue> Metrics { get; init; }
     /// <summary>Users that had targets and entered the averages.</summary>
     public int UsersEvaluated { get; init; }
     /// <summary>Users left out of the averages because they had no held-out items (IDCG = 0).</summary>
     public int UsersWithoutTargets { get; init; }
+    /// <summary>Wall-clock seconds the evaluation took.</summary>
     public double Seconds { get; init; }
 
+    /// <summary>The mean of <paramref name="spec"/>; throws if it was not measured.</summary>
     public double this[MetricSpec spec] => Metrics[spec].Mean;
+    /// <summary>The value of metric <paramref name="kind"/> at cutoff <paramref name="k"/>, e.g. <c>Get(MetricKind.Ndcg, 100)</c>; throws if it was not measured.</summary>
     public MetricValue Get(MetricKind kind, int k) => Metrics[new MetricSpec(kind, k)];
 }
 
@@ -83,8 +111,11 @@ public sealed class EvaluationResult
 /// </summary>
 public sealed class Evaluator
 {
+    /// <summary>Users scored per forward pass.</summary>
     public int BatchSize { get; }
+    /// <summary>Threads for scoring and ranking (all cores when constructed with 0).</summary>
     public int Threads { get; }
+    /// <summary>The reusable buffers; pass one workspace to successive evaluators to avoid reallocating them.</summary>
     public EvaluationWorkspace Workspace { get; }
     /// <summary>Processes that split the users (a contiguous share each) and combine the per-user values.</summary>
     public ICommunicator Communicator { get; }
@@ -92,6 +123,7 @@ public sealed class Evaluator
     /// <summary>Users scored at once unless told otherwise: large enough to keep the GEMMs busy, small enough that the score block stays modest.</summary>
     public const int DefaultBatchSize = 1000;
 
+    /// <summary>An evaluator scoring <paramref name="batchSize"/> users at a time on <paramref name="threads"/> threads (0: all cores).</summary>
     public Evaluator(int batchSize = DefaultBatchSize, int threads = 0, EvaluationWorkspace? workspace = null, ICommunicator? communicator = null)
     {
         if (batchSize <= 0) throw new VaeCfException($"Evaluation batch size must be positive, got {batchSize}.");
@@ -101,6 +133,7 @@ public sealed class Evaluator
         Communicator = communicator ?? SingleProcessCommunicator.Instance;
     }
 
+    /// <summary>Scores every item for each user of <paramref name="foldIn"/> (their history), ranks all items but the history, and measures <paramref name="metrics"/> (default <see cref="MetricSpec.Paper"/>) against <paramref name="targets"/> (the same users' held-out items). Users without targets are counted, not averaged.</summary>
     public EvaluationResult Evaluate(IScorer scorer, CsrMatrix foldIn, CsrMatrix targets, IReadOnlyList<MetricSpec>? metrics = null,
         IProgress<(int Done, int Total)>? progress = null)
     {

@@ -20,6 +20,7 @@ public static class RankingMetrics
         return dcg / idcg;
     }
 
+    /// <summary>How many of the first <paramref name="k"/> of <paramref name="ranked"/> are in <paramref name="targets"/> (sorted ascending).</summary>
     public static int Hits(ReadOnlySpan<int> ranked, ReadOnlySpan<int> targets, int k)
     {
         int hits = 0, depth = Math.Min(k, ranked.Length);
@@ -91,13 +92,16 @@ public sealed class ItemCoverage(int items, int k)
 {
     private readonly bool[] _seen = new bool[items];
 
+    /// <summary>The cutoff: an item counts when it is in some user's top <see cref="K"/>.</summary>
     public int K { get; } = k;
 
+    /// <summary>Marks the first <see cref="K"/> items of one user's ranking as covered.</summary>
     public void Mark(ReadOnlySpan<int> ranked)
     {
         foreach (int item in ranked[..Math.Min(K, ranked.Length)]) _seen[item] = true;
     }
 
+    /// <summary>Items in at least one marked top k.</summary>
     public int ItemsCovered => _seen.Count(seen => seen);
 
     /// <summary>Items covered by any process's users (every process ends with the union).</summary>
@@ -109,5 +113,6 @@ public sealed class ItemCoverage(int items, int k)
         for (int i = 0; i < counts.Length; i++) _seen[i] = counts[i] > 0;
     }
 
+    /// <summary><see cref="ItemsCovered"/> over the catalogue size (NaN for an empty catalogue).</summary>
     public double Share => _seen.Length == 0 ? double.NaN : (double)ItemsCovered / _seen.Length;
 }

@@ -8,13 +8,18 @@ namespace VaeCf.Experiments;
 /// <summary>The epoch of best validation NDCG@100 and the beta that was in force then.</summary>
 public sealed record BetaPick(int Epoch, float Beta, double ValidationNdcg100);
 
+/// <summary>The two stages of <see cref="BetaTuning.Tune"/>: the run annealed to 1.0, the beta picked from it, and the run retrained with that cap.</summary>
 public sealed class BetaTuningResult
 {
+    /// <summary>Stage 1: the run whose anneal goes to 1.0.</summary>
     public required FitResult Anneal { get; init; }
+    /// <summary>Stage 1's training options.</summary>
     public required TrainingOptions AnnealOptions { get; init; }
     /// <summary>Null, like the rest, when the first stage was cancelled.</summary>
     public BetaPick? Pick { get; init; }
+    /// <summary>Stage 2: the run with <see cref="Pick"/>'s beta as the cap.</summary>
     public FitResult? Retrain { get; init; }
+    /// <summary>Stage 2's training options.</summary>
     public TrainingOptions? RetrainOptions { get; init; }
 }
 

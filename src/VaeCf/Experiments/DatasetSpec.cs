@@ -11,7 +11,9 @@ public sealed record DatasetSpec
     public required string Path { get; init; }
     /// <summary>The path to open: relative paths are taken from the grid file's folder.</summary>
     public required string ResolvedPath { get; init; }
+    /// <summary>Short name for run ids and results.csv's dataset column (letters, digits, '-', '.').</summary>
     public required string Name { get; init; }
+    /// <summary>How the raw file is read, preprocessed and split (ignored for a split folder).</summary>
     public required PrepareOptions Prepare { get; init; }
 
     /// <summary>Every setting that changes the split, as text: the identity of the dataset in run ids and caches.</summary>
@@ -28,6 +30,7 @@ public sealed record DatasetSpec
         Prepare = new PrepareOptions(),
     };
 
+    /// <summary>A dataset name made from a path: a folder's name, or a file's without its extension, slugified ("data" if nothing is left).</summary>
     public static string NameFromPath(string path)
     {
         string trimmed = path.TrimEnd('/', '\\');

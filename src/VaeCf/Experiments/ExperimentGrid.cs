@@ -17,9 +17,13 @@ namespace VaeCf.Experiments;
 /// </summary>
 public sealed class ExperimentGrid
 {
+    /// <summary>The grid file, as given.</summary>
     public string SourcePath { get; }
+    /// <summary>The grid's name (its "name" key, else the file name).</summary>
     public string Name { get; }
+    /// <summary>The grid's "description", if any.</summary>
     public string? Description { get; }
+    /// <summary>The stages in file order (one when the file has no "grids" list).</summary>
     public IReadOnlyList<GridStage> Stages { get; }
 
     private readonly ModelCatalogue _catalogue;
@@ -73,7 +77,11 @@ public sealed class ExperimentGrid
     private static void Apply(RunDraft draft, string key, GridNode value, string file)
     {
         if (draft.Kind.Option(key) is { } option) draft.Options = draft.Options.WithParsed(option, Text(value, file), Where(file, value));
-        else OptionKeys[key](draft, value, file);
+        else
+        {
+            OptionKeys[key](draft, value, file);
+            draft.Given.Add(key);
+        }
     }
 
     private static readonly string[] StageKeys = ["name", "description", "datasets"];
@@ -93,6 +101,11 @@ public sealed class ExperimentGrid
         public float Dropout = ModelConfig.DefaultInputDropout;
         public float HiddenDropout;
         public TrainingOptions Training = new();
+        /// <summary>Shared keys the file or the command line set: they win over the kind's own defaults.</summary>
+        public readonly HashSet<string> Given = new(StringComparer.Ordinal);
+
+        /// <summary>The training options with the kind's defaults (<see cref="ModelDefinition.DefaultTraining"/>) where nothing was given.</summary>
+        public TrainingOptions ResolvedTraining => Kind.WithDefaults(new ModelSettings { Training = Training, GivenTrainingKeys = Given }).Training;
     }
 
     /// <summary>Most runs a grid may expand to unless the caller lifts the cap (<c>--max-runs</c>): a typo such as one key too many multiplies the work, and the plan itself takes memory.</summary>
@@ -105,6 +118,7 @@ public sealed class ExperimentGrid
     public static ExperimentGrid Load(string path, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null) =>
         Parse(GridDocument.Read(path), path, maxRuns, catalogue);
 
+    /// <summary>Reads a grid from an already parsed <paramref name="root"/> (see <see cref="GridDocument.Read"/>); errors name <paramref name="sourcePath"/> and the key.</summary>
     public static ExperimentGrid Parse(GridMap root, string sourcePath, long maxRuns = DefaultMaxRuns, ModelCatalogue? catalogue = null)
     {
         if (maxRuns < 1) throw new VaeCfException($"The cap on runs must be at least 1, got {maxRuns}.");
@@ -228,7 +242,7 @@ public sealed class ExperimentGrid
         {
             // A closed-form kind takes only threads from the shared groups; a trained kind without the
             // shared architecture declares its options and takes the training group's seed and threads.
-            var training = draft.Kind.IsTrained ? draft.Training : new TrainingOptions { Threads = draft.Training.Threads };
+            var training = draft.Kind.IsTrained ? draft.ResolvedTraining : new TrainingOptions { Threads = draft.Training.Threads };
             var settings = new ModelSettings { Training = training, Options = draft.Options };
             try { draft.Kind.Validate(settings); }
             catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
@@ -237,16 +251,17 @@ public sealed class ExperimentGrid
         var model = (draft.Kind.DefaultArchitecture ?? throw new InvalidOperationException($"{draft.Kind} trains but has no architecture.")) with { InputDropout = draft.Dropout, HiddenDropout = draft.HiddenDropout };
         if (draft.PDims is not null) model = model with { PDims = draft.PDims };
         if (draft.QDims is not null) model = model with { QDims = draft.QDims };
+        var resolved = draft.ResolvedTraining;
         try
         {
             (model with { ItemCount = 1 }).Validate();
-            draft.Training.Validate();
+            resolved.Validate();
             // Hidden dropout skips the latent code, so on I-200-I it would silently change nothing.
             if (model.HiddenDropout > 0 && model.PDims.Length == 1 && model.EffectiveQDims.Length == 1)
                 throw new VaeCfException($"hidden_dropout {model.HiddenDropout} has no effect on p_dims [{model.PDims[0]}]: the only hidden layer is the latent code, which is never dropped; give deeper p_dims such as [200, 600].");
         }
         catch (VaeCfException e) { throw new VaeCfException($"{SourcePath}: stage '{stage}': {e.Message}"); }
-        return Describe(stage, dataset, model, draft.Training, draft.Kind, draft.Options);
+        return Describe(stage, dataset, model, resolved, draft.Kind, draft.Options);
     }
 
     /// <summary>

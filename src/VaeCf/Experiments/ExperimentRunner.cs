@@ -11,20 +11,30 @@ namespace VaeCf.Experiments;
 /// <summary>Progress of a grid; every method is optional. Training hooks report the epochs of the current run.</summary>
 public interface IExperimentObserver : ITrainingObserver
 {
+    /// <summary>Run <paramref name="index"/> (0-based) of <paramref name="total"/> starts training.</summary>
     void OnRunStart(RunSpec run, int index, int total) { }
+    /// <summary>Run <paramref name="index"/> is already complete on disk and is not run again.</summary>
     void OnRunSkipped(RunSpec run, int index, int total) { }
     /// <summary>A folder left by a run that was killed midway (no config.json) is deleted before the run starts again.</summary>
     void OnIncompleteRunCleaned(RunSpec run, string folder) { }
+    /// <summary>Run <paramref name="index"/> finished and its row is in results.csv.</summary>
     void OnRunFinished(RunSpec run, ResultRow row, int index, int total) { }
+    /// <summary>Run <paramref name="index"/> failed with <paramref name="reason"/> (also in its folder's error.txt); the grid goes on.</summary>
     void OnRunFailed(RunSpec run, string reason, int index, int total) { }
 }
 
+/// <summary>What <see cref="ExperimentRunner.Run"/> did.</summary>
 public sealed class ExperimentOutcome
 {
+    /// <summary>Every complete run's row, including runs finished before this call.</summary>
     public required IReadOnlyList<ResultRow> Results { get; init; }
+    /// <summary>Runs trained by this call.</summary>
     public int Trained { get; init; }
+    /// <summary>Runs already complete, skipped.</summary>
     public int Skipped { get; init; }
+    /// <summary>Runs that failed (each with an error.txt).</summary>
     public int Failed { get; init; }
+    /// <summary>The call was cancelled; the runs finished so far are kept.</summary>
     public bool Cancelled { get; init; }
 }
 
@@ -37,7 +47,9 @@ public sealed class ExperimentOutcome
 /// </summary>
 public sealed class ExperimentRunner
 {
+    /// <summary>The folder under the output holding one folder per run.</summary>
     public const string RunsFolder = "runs";
+    /// <summary>Written into a failed run's folder: why it failed.</summary>
     public const string ErrorFile = "error.txt";
 
     private readonly string _output;
@@ -59,10 +71,13 @@ public sealed class ExperimentRunner
 
     private sealed class NullObserver : IExperimentObserver;
 
+    /// <summary>The folder <paramref name="run"/> is saved in.</summary>
     public string RunFolder(RunSpec run) => Path.Combine(_output, RunsFolder, run.RunId);
 
+    /// <summary>Whether <paramref name="runFolder"/> holds a finished run (its config.json is written last).</summary>
     public static bool IsComplete(string runFolder) => File.Exists(Path.Combine(runFolder, ModelStore.ConfigFile));
 
+    /// <summary>Runs every run not already complete, in order, rebuilding results.csv and summary.csv after each; <paramref name="gridName"/> is recorded in each run's experiment.json.</summary>
     public ExperimentOutcome Run(IReadOnlyList<RunSpec> runs, string? gridName = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(Path.Combine(_output, RunsFolder));

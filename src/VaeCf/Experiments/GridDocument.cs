@@ -7,10 +7,13 @@ namespace VaeCf.Experiments;
 /// <summary>A value read from a grid file, with where it sits (e.g. "grids[2].p_dims") for error messages.</summary>
 public abstract record GridNode(string Where);
 
+/// <summary>A single value, as text (numbers are parsed by the key that reads them).</summary>
 public sealed record GridScalar(string Where, string Text) : GridNode(Where);
 
+/// <summary>A list of values.</summary>
 public sealed record GridList(string Where, IReadOnlyList<GridNode> Items) : GridNode(Where);
 
+/// <summary>A mapping of keys to values, in file order.</summary>
 public sealed record GridMap(string Where, IReadOnlyList<KeyValuePair<string, GridNode>> Entries) : GridNode(Where);
 
 /// <summary>
@@ -28,6 +31,7 @@ public static class GridDocument
     /// <summary>Deepest nesting of lists and mappings a grid file may use (a grid needs three or four levels).</summary>
     public const int MaxDepth = 32;
 
+    /// <summary>Reads a .yaml, .yml or .json grid file; a syntax error, a duplicate key or a file over the bounds is a user error naming the file.</summary>
     public static GridMap Read(string path)
     {
         if (!File.Exists(path)) throw new VaeCfException($"Grid file '{path}' does not exist.");

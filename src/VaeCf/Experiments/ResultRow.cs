@@ -16,54 +16,85 @@ namespace VaeCf.Experiments;
 /// </summary>
 public sealed record ResultRow
 {
+    /// <summary>The run's folder name.</summary>
     public required string RunId { get; init; }
+    /// <summary>Shared by runs that differ only by seed: <see cref="SeedSummary"/> groups by it.</summary>
     public required string ConfigId { get; init; }
+    /// <summary>The grid stage.</summary>
     public required string Stage { get; init; }
+    /// <summary>The kind's short name ("vae", "ease").</summary>
     public required string Model { get; init; }
+    /// <summary>The dataset's name.</summary>
     public required string Dataset { get; init; }
     /// <summary>EASE's L2 penalty; NaN for every other model.</summary>
     public double Lambda { get; init; } = double.NaN;
     /// <summary>Decoder sizes from the latent code out, '-'-joined ("200-600") so the CSV needs no quoting; "" for baselines.</summary>
     public required string PDims { get; init; }
+    /// <summary>Encoder sizes from the input in, '-'-joined; "" for baselines.</summary>
     public required string QDims { get; init; }
     /// <summary>Input dropout (the encoder's).</summary>
     public double DropoutEnc { get; init; } = double.NaN;
     /// <summary>Hidden-layer dropout (applies to the decoder's hidden layers too).</summary>
     public double DropoutDec { get; init; } = double.NaN;
+    /// <summary>"adam" or "adamw"; "" for baselines.</summary>
     public required string Optimizer { get; init; }
     /// <summary>The decay actually used (a model default is written out).</summary>
     public double WeightDecay { get; init; } = double.NaN;
+    /// <summary>Learning rate.</summary>
     public double Lr { get; init; } = double.NaN;
     /// <summary>"plateau" (ReduceLROnPlateau) or "none".</summary>
     public required string LrScheduler { get; init; }
+    /// <summary>ReduceLROnPlateau patience (0: off).</summary>
     public int? LrPatience { get; init; }
+    /// <summary>Early-stopping patience (0: off).</summary>
     public int? EarlyStopPatience { get; init; }
+    /// <summary>Beta schedule: "paper", "seed85" or "constant"; "" for baselines.</summary>
     public required string Anneal { get; init; }
+    /// <summary>Largest beta.</summary>
     public double AnnealCap { get; init; } = double.NaN;
+    /// <summary>Updates for beta to reach 1 under the paper's schedule.</summary>
     public int? TotalAnnealSteps { get; init; }
+    /// <summary>Users per batch.</summary>
     public int? BatchSize { get; init; }
+    /// <summary>Epochs asked for.</summary>
     public int? Epochs { get; init; }
+    /// <summary>Training seed.</summary>
     public int? Seed { get; init; }
+    /// <summary>Epochs actually run (fewer after early stopping or cancellation).</summary>
     public int? EpochsRun { get; init; }
+    /// <summary>The epoch of best validation NDCG@100, whose model was saved and tested.</summary>
     public int? BestEpoch { get; init; }
+    /// <summary>Beta at <see cref="BestEpoch"/>.</summary>
     public double BetaAtBest { get; init; } = double.NaN;
     /// <summary>Validation loss at the best epoch (the seed's "loss" column).</summary>
     public double Loss { get; init; } = double.NaN;
+    /// <summary>Training loss at the best epoch.</summary>
     public double TrainLoss { get; init; } = double.NaN;
+    /// <summary>Validation NDCG@100.</summary>
     public double ValN100 { get; init; }
+    /// <summary>Validation Recall@20.</summary>
     public double ValR20 { get; init; }
+    /// <summary>Validation Recall@50.</summary>
     public double ValR50 { get; init; }
+    /// <summary>Test NDCG@100.</summary>
     public double N100 { get; init; }
+    /// <summary>Standard error of <see cref="N100"/> over the test users.</summary>
     public double N100Se { get; init; }
+    /// <summary>Test Recall@20.</summary>
     public double R20 { get; init; }
+    /// <summary>Standard error of <see cref="R20"/> over the test users.</summary>
     public double R20Se { get; init; }
+    /// <summary>Test Recall@50.</summary>
     public double R50 { get; init; }
+    /// <summary>Standard error of <see cref="R50"/> over the test users.</summary>
     public double R50Se { get; init; }
+    /// <summary>Wall-clock seconds of the fit.</summary>
     public double TrainSeconds { get; init; }
 
     /// <summary>The first decoder size: the latent dimension (the x axis of the seed's NDCG-vs-dimension figure); null for baselines.</summary>
     public int? FirstDecoderDim => PDims.Length == 0 ? null : int.Parse(PDims.Split('-')[0], CultureInfo.InvariantCulture);
 
+    /// <summary>A closed-form kind's row (EASE, popularity): the network columns are empty.</summary>
     public bool IsBaseline => ModelCatalogue.Default.Find(Model) is { IsTrained: false };
 
     /// <summary>A float option as its shortest text reads (0.001, not 0.00100000005): the CSV shows what was asked for.</summary>

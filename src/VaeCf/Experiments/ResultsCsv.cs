@@ -8,8 +8,10 @@ namespace VaeCf.Experiments;
 /// <summary>results.csv: one row per completed run, always rebuilt whole from the run folders.</summary>
 public static class ResultsCsv
 {
+    /// <summary>The file's name in an experiment's output folder.</summary>
     public const string FileName = "results.csv";
 
+    /// <summary>The columns in file order: the seed project's names where they exist.</summary>
     public static readonly string[] Columns =
     [
         "run_id", "config_id", "stage", "model", "dataset", "lambda", "p_dims", "q_dims", "dropout_enc", "dropout_dec", "optimizer", "weight_decay",
@@ -18,8 +20,10 @@ public static class ResultsCsv
         "n100", "n100_se", "r20", "r20_se", "r50", "r50_se", "train_seconds",
     ];
 
+    /// <summary>The header line.</summary>
     public static string Header => string.Join(",", Columns);
 
+    /// <summary>The whole file for <paramref name="rows"/>, header included; empty fields for values a row lacks.</summary>
     public static string Format(IEnumerable<ResultRow> rows)
     {
         var text = new StringBuilder(Header).Append('\n');
@@ -41,6 +45,7 @@ public static class ResultsCsv
         ];
     }
 
+    /// <summary>Reads a results.csv back; a malformed line is a user error naming the file and line.</summary>
     public static List<ResultRow> Parse(string path)
     {
         if (!File.Exists(path)) throw new VaeCfException($"Results file '{path}' does not exist.");

@@ -7,8 +7,11 @@ namespace VaeCf.Experiments;
 /// <summary>One run of a grid, fully resolved: the dataset, the model kind and its settings.</summary>
 public sealed record RunSpec
 {
+    /// <summary>The grid stage the run belongs to.</summary>
     public required string Stage { get; init; }
+    /// <summary>The data to fit on.</summary>
     public required DatasetSpec Dataset { get; init; }
+    /// <summary>The model kind to fit.</summary>
     public required ModelDefinition Kind { get; init; }
     /// <summary>The options of the run; a network's architecture has its item count filled in from the data at fit time.</summary>
     public required ModelSettings Settings { get; init; }
@@ -35,5 +38,6 @@ public sealed record RunSpec
     /// <summary>The training seed; 0 for closed-form kinds, whose fit is deterministic and takes none.</summary>
     public int Seed => !Kind.IsTrained ? 0 : Kind.Option("seed") is ModelOption<int> seed ? Settings.Get(seed) : Settings.Training.Seed;
 
+    /// <summary>Worker threads (0: all cores); not part of the run id.</summary>
     public int Threads => Settings.Threads;
 }

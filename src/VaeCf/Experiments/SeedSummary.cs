@@ -7,8 +7,10 @@ namespace VaeCf.Experiments;
 public sealed record SeedSummary(string Stage, string ConfigId, string Model, string Dataset, double Lambda, string PDims, double AnnealCap, int Seeds,
     (double Mean, double Sd) ValN100, (double Mean, double Sd) N100, (double Mean, double Sd) R20, (double Mean, double Sd) R50)
 {
+    /// <summary>The file's name in an experiment's output folder.</summary>
     public const string FileName = "summary.csv";
 
+    /// <summary>One summary per (stage, configuration), over the seeds <paramref name="rows"/> hold.</summary>
     public static List<SeedSummary> Of(IEnumerable<ResultRow> rows) => rows
         .GroupBy(r => (r.Stage, r.ConfigId.Length > 0 ? r.ConfigId : r.RunId))
         .Select(g =>
@@ -19,6 +21,7 @@ public sealed record SeedSummary(string Stage, string ConfigId, string Model, st
         })
         .ToList();
 
+    /// <summary>Mean and sample standard deviation (n - 1) of the finite <paramref name="values"/>; NaN for none, a standard deviation of 0 for one.</summary>
     public static (double Mean, double Sd) MeanSd(IEnumerable<double> values)
     {
         var v = values.Where(double.IsFinite).ToArray();
@@ -28,6 +31,7 @@ public sealed record SeedSummary(string Stage, string ConfigId, string Model, st
         return (mean, sd);
     }
 
+    /// <summary>summary.csv's text for <paramref name="summaries"/>, header included.</summary>
     public static string Format(IEnumerable<SeedSummary> summaries)
     {
         var text = new StringBuilder("stage,config_id,model,dataset,lambda,p_dims,anneal_cap,seeds,val_n100_mean,val_n100_sd,n100_mean,n100_sd,r20_mean,r20_sd,r50_mean,r50_sd\n");

@@ -18,6 +18,7 @@ namespace VaeCf.Persistence;
 /// </summary>
 public static class FaultInjection
 {
+    /// <summary>The environment variable that turns fault injection on (tests only).</summary>
     public const string Variable = "VAECF_FAULT_INJECTION";
 
     private sealed record Plan(string Action, int Step, string Path);

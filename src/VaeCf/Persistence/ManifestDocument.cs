@@ -12,24 +12,39 @@ namespace VaeCf.Persistence;
 /// </summary>
 public sealed class ManifestDocument
 {
+    /// <summary>"format": always "vaecf-model".</summary>
     public string? Format { get; set; }
+    /// <summary>"version": 1 or 2.</summary>
     public int Version { get; set; }
+    /// <summary>"model": the kind's name, e.g. "mult-vae".</summary>
     public string? Model { get; set; }
+    /// <summary>"architecture": a network's sizes; null for closed-form kinds.</summary>
     public ArchitectureSection? Architecture { get; set; }
+    /// <summary>"training": the training options used; null for closed-form kinds.</summary>
     public TrainingSection? Training { get; set; }
+    /// <summary>"hyperparameters": the kind's own options by key (EASE: lambda).</summary>
     public Dictionary<string, double>? Hyperparameters { get; set; }
+    /// <summary>"items": original item IDs in column order.</summary>
     public string[]? Items { get; set; }
+    /// <summary>"dataset": what the model was trained on.</summary>
     public DatasetInfo? Dataset { get; set; }
+    /// <summary>"best_epoch".</summary>
     public int? BestEpoch { get; set; }
+    /// <summary>"validation_metrics" by metric name ("NDCG@100").</summary>
     public Dictionary<string, MetricEntry>? ValidationMetrics { get; set; }
+    /// <summary>"test_metrics" by metric name.</summary>
     public Dictionary<string, MetricEntry>? TestMetrics { get; set; }
+    /// <summary>"training_seconds".</summary>
     public double? TrainingSeconds { get; set; }
+    /// <summary>"created_utc".</summary>
     public DateTime CreatedUtc { get; set; }
+    /// <summary>"notes": free text.</summary>
     public string? Notes { get; set; }
     /// <summary>Version 2: SHA-256 (lower-case hex) of every other file of the folder, by file name.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, string>? Files { get; set; }
 
+    /// <summary>The document for <paramref name="m"/>, field by field.</summary>
     public static ManifestDocument From(ModelManifest m) => new()
     {
         Format = m.Format,

@@ -13,8 +13,11 @@ namespace VaeCf.Persistence;
 /// </summary>
 public static class ModelStore
 {
+    /// <summary>The weights of every kind, in safetensors.</summary>
     public const string WeightsFile = "model.safetensors";
+    /// <summary>The manifest; written last, so its presence marks a complete folder.</summary>
     public const string ConfigFile = "config.json";
+    /// <summary>A trained kind's per-epoch history.</summary>
     public const string HistoryFile = "history.csv";
     private const string PartialMarker = ".partial-";
     private const string OldMarker = ".old-";
@@ -36,6 +39,7 @@ public static class ModelStore
         return names;
     }
 
+    /// <summary>Whether <paramref name="directory"/> holds a complete model folder (its config.json).</summary>
     public static bool IsComplete(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
 
     /// <summary>
@@ -186,12 +190,14 @@ public static class ModelStore
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>The file's SHA-256 in lower-case hex, as config.json's "files" lists it.</summary>
     public static string Sha256(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 
+    /// <summary>Reads and checks config.json of <paramref name="directory"/> without loading the weights; a missing or damaged file is a user error naming it.</summary>
     public static ModelManifest ReadManifest(string directory)
     {
         string path = Path.Combine(directory, ConfigFile);

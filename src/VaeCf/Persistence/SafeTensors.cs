@@ -13,13 +13,16 @@ namespace VaeCf.Persistence;
 /// <summary>A float32 tensor read from or written to a safetensors file.</summary>
 public sealed record NamedTensor(string Name, int[] Shape, float[] Data)
 {
+    /// <summary>Elements in <see cref="Shape"/> (the product of its sizes).</summary>
     public long ElementCount => SafeTensors.ElementCount(Shape);
 }
 
 /// <summary>One tensor as the header describes it: byte offsets are relative to the start of the data section.</summary>
 public sealed record SafeTensorEntry(string Name, int[] Shape, long Begin, long End)
 {
+    /// <summary>Elements in <see cref="Shape"/>.</summary>
     public long ElementCount => SafeTensors.ElementCount(Shape);
+    /// <summary>Bytes the tensor takes in the data section.</summary>
     public long ByteLength => End - Begin;
 }
 
@@ -30,12 +33,14 @@ public sealed record SafeTensorEntry(string Name, int[] Shape, long Begin, long 
 public sealed record SafeTensorsHeader(string Path, long DataStart, long FileLength,
     IReadOnlyList<SafeTensorEntry> Tensors, IReadOnlyDictionary<string, string> Metadata)
 {
+    /// <summary>The entry named <paramref name="name"/>, or null.</summary>
     public SafeTensorEntry? Find(string name) => Tensors.FirstOrDefault(t => t.Name == name);
 }
 
 /// <summary>What <see cref="SafeTensors.Read(string, string?, int)"/> returns: every tensor, the metadata, and the file's verified SHA-256 when one was expected.</summary>
 public sealed record SafeTensorsContent(Dictionary<string, NamedTensor> Tensors, Dictionary<string, string> Metadata, string? Sha256)
 {
+    /// <summary>Lets callers write <c>var (tensors, metadata) = SafeTensors.Read(...)</c>.</summary>
     public void Deconstruct(out Dictionary<string, NamedTensor> tensors, out Dictionary<string, string> metadata)
     {
         tensors = Tensors;
@@ -71,6 +76,7 @@ public static class SafeTensors
     /// <summary>Bytes moved per read or write call; far under the 2^31-byte limit of a span.</summary>
     public const int DefaultChunkBytes = 64 << 20;
 
+    /// <summary>The header key of the string-to-string metadata.</summary>
     public const string MetadataKey = "__metadata__";
 
     /// <summary>
@@ -501,6 +507,7 @@ public static class SafeTensors
 /// <summary>Write-to-temporary-then-rename, so readers see either the old file or the complete new one.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> into a temporary file, flushed to disk, then renamed over the target.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
@@ -522,5 +529,6 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8, atomically.</summary>
     public static void WriteText(string path, string text) => Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)));
 }

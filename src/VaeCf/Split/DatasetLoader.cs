@@ -8,6 +8,7 @@ public static class DatasetLoader
     /// <summary>Raw files looked for, in this order, when the path is a folder that is not already split.</summary>
     public static readonly string[] RawFileNames = ["ratings.csv", "ratings.dat", "u.data"];
 
+    /// <summary>Loads <paramref name="path"/> (a split folder, a ratings file or a folder holding one) as the overload below does, without the summary.</summary>
     public static SplitDataset Load(string path, PrepareOptions options) => Load(path, options, out _);
 
     /// <summary>
@@ -54,6 +55,7 @@ public static class DatasetLoader
         return split;
     }
 
+    /// <summary>The first of <see cref="RawFileNames"/> present in <paramref name="folder"/>, or null.</summary>
     public static string? FindRawFile(string folder) =>
         RawFileNames.Select(name => Path.Combine(folder, name)).FirstOrDefault(File.Exists);
 }

@@ -7,6 +7,7 @@ namespace VaeCf.Split;
 /// <summary>Counts for one group of held-out users.</summary>
 public sealed record HeldOutSummary(int Users, long FoldInEvents, long TargetEvents, int UsersWithoutTargets)
 {
+    /// <summary>Counts <paramref name="set"/>'s users, events and users without targets.</summary>
     public static HeldOutSummary Of(HeldOutSet set)
     {
         int withoutTargets = 0;
@@ -22,21 +23,32 @@ public sealed record HeldOutSummary(int Users, long FoldInEvents, long TargetEve
 /// </summary>
 public sealed record DatasetSummary
 {
+    /// <summary>The path the dataset came from.</summary>
     public required string Source { get; init; }
     /// <summary>Events in the split (train + validation fold-in + targets).</summary>
     public long Events { get; init; }
+    /// <summary>Users in the split: training, validation and test.</summary>
     public int Users { get; init; }
     /// <summary>Item vocabulary size (items seen by training users).</summary>
     public int Items { get; init; }
+    /// <summary>Events over users x items.</summary>
     public double Density => Users == 0 || Items == 0 ? 0 : Events / ((double)Users * Items);
+    /// <summary>Training users.</summary>
     public int TrainUsers { get; init; }
+    /// <summary>Training events.</summary>
     public long TrainEvents { get; init; }
+    /// <summary>Validation users' counts.</summary>
     public required HeldOutSummary Validation { get; init; }
+    /// <summary>Test users' counts.</summary>
     public required HeldOutSummary Test { get; init; }
+    /// <summary>What reading the raw file did; null for a split folder.</summary>
     public ReadReport? Read { get; init; }
+    /// <summary>What preprocessing removed; null for a split folder.</summary>
     public PreprocessReport? Preprocess { get; init; }
+    /// <summary>What the split dropped; null for a split folder.</summary>
     public SplitReport? Split { get; init; }
 
+    /// <summary>The summary of <paramref name="data"/>, loaded from <paramref name="source"/>, with the reports of the steps that made it.</summary>
     public static DatasetSummary Of(SplitDataset data, string source, ReadReport? read = null, PreprocessReport? preprocess = null, SplitReport? split = null)
     {
         var validation = HeldOutSummary.Of(data.Validation);
@@ -97,6 +109,7 @@ public sealed record DatasetSummary
         string.Create(CultureInfo.InvariantCulture,
             $"{s.Users:N0} users, {s.FoldInEvents:N0} fold-in + {s.TargetEvents:N0} target events{(s.UsersWithoutTargets > 0 ? $", {s.UsersWithoutTargets:N0} users without targets" : "")}");
 
+    /// <summary>A multi-line table of the counts, for the console.</summary>
     public override string ToString()
     {
         var rows = ToRows();

@@ -14,12 +14,19 @@ namespace VaeCf.Split;
 /// </summary>
 public static class OriginalLayout
 {
+    /// <summary>Training users' events.</summary>
     public const string TrainFile = "train.csv";
+    /// <summary>Validation users' fold-in events.</summary>
     public const string ValidationFoldInFile = "validation_tr.csv";
+    /// <summary>Validation users' held-out targets.</summary>
     public const string ValidationTargetsFile = "validation_te.csv";
+    /// <summary>Test users' fold-in events.</summary>
     public const string TestFoldInFile = "test_tr.csv";
+    /// <summary>Test users' held-out targets.</summary>
     public const string TestTargetsFile = "test_te.csv";
+    /// <summary>The item vocabulary, one original ID per line; line j is sid j.</summary>
     public const string ItemIdsFile = "unique_sid.txt";
+    /// <summary>Every user, one original ID per line; line u is uid u.</summary>
     public const string UserIdsFile = "unique_uid.txt";
 
     /// <summary>True when the folder holds a split in this layout (unique_sid.txt and train.csv).</summary>

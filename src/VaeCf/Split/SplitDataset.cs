@@ -9,14 +9,20 @@ namespace VaeCf.Split;
 /// </summary>
 public sealed class SplitDataset
 {
+    /// <summary>The item vocabulary: column j of every matrix is original item ItemIds[j].</summary>
     public required string[] ItemIds { get; init; }
+    /// <summary>Original IDs of the training users: row u of <see cref="Train"/> is user TrainUserIds[u].</summary>
     public required string[] TrainUserIds { get; init; }
+    /// <summary>Training users' full histories, users x items.</summary>
     public required CsrMatrix Train { get; init; }
+    /// <summary>Validation users: model selection (best epoch, hyper-parameters).</summary>
     public required HeldOutSet Validation { get; init; }
+    /// <summary>Test users: the figures to report.</summary>
     public required HeldOutSet Test { get; init; }
     /// <summary>The notebook's file rows, set by the splitter; null for a split read from files or built from matrices.</summary>
     public SplitFileRows? FileRows { get; init; }
 
+    /// <summary>Items in the vocabulary.</summary>
     public int ItemCount => ItemIds.Length;
 
     /// <summary>The same split without its <see cref="FileRows"/> (the matrices are shared, not copied).</summary>
@@ -53,9 +59,13 @@ public sealed class SplitDataset
 /// <summary>Held-out users: row u of <see cref="FoldIn"/> and <see cref="Targets"/> is user <see cref="UserIds"/>[u].</summary>
 public sealed class HeldOutSet
 {
+    /// <summary>Original IDs, one per row.</summary>
     public required string[] UserIds { get; init; }
+    /// <summary>What the model sees of each user (80% of the history in the paper's split).</summary>
     public required CsrMatrix FoldIn { get; init; }
+    /// <summary>What it must find: the held-out items, empty for users with too short a history.</summary>
     public required CsrMatrix Targets { get; init; }
 
+    /// <summary>Users in the set.</summary>
     public int UserCount => UserIds.Length;
 }

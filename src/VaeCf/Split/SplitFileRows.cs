@@ -11,10 +11,15 @@ public sealed class SplitFileRows
 {
     /// <summary>unique_uid.txt: every user in permuted order (training, then validation, then test users).</summary>
     public required string[] UserIds { get; init; }
+    /// <summary>train.csv's rows.</summary>
     public required UidSidRows Train { get; init; }
+    /// <summary>validation_tr.csv's rows.</summary>
     public required UidSidRows ValidationFoldIn { get; init; }
+    /// <summary>validation_te.csv's rows.</summary>
     public required UidSidRows ValidationTargets { get; init; }
+    /// <summary>test_tr.csv's rows.</summary>
     public required UidSidRows TestFoldIn { get; init; }
+    /// <summary>test_te.csv's rows.</summary>
     public required UidSidRows TestTargets { get; init; }
 
     /// <summary>
@@ -39,9 +44,12 @@ public sealed class SplitFileRows
 /// <summary>(uid, sid) rows of one file, in file order.</summary>
 public sealed class UidSidRows
 {
+    /// <summary>Each row's uid (a line of unique_uid.txt).</summary>
     public required int[] Uids { get; init; }
+    /// <summary>Each row's sid (a line of unique_sid.txt).</summary>
     public required int[] Sids { get; init; }
 
+    /// <summary>Rows in the file.</summary>
     public int Count => Uids.Length;
 
     /// <summary>Matrix row r becomes uid firstUid + r.</summary>

@@ -5,6 +5,7 @@ namespace VaeCf.Split;
 /// <summary>What the split dropped beyond the matrices themselves.</summary>
 public sealed record SplitReport
 {
+    /// <summary>The options that produced this report.</summary>
     public required SplitOptions Options { get; init; }
     /// <summary>Held-out events on items no training user saw (docs/protocol.md, step 5).</summary>
     public long HeldOutEventsOutsideVocabulary { get; init; }
@@ -31,8 +32,10 @@ public sealed record SplitReport
 /// </summary>
 public static class StrongGeneralizationSplitter
 {
+    /// <summary>Splits <paramref name="data"/> as the notebook does.</summary>
     public static SplitDataset Split(BinaryInteractions data, SplitOptions options) => Split(data, options, out _);
 
+    /// <summary>Splits <paramref name="data"/> as the notebook does; <paramref name="report"/> counts what was dropped.</summary>
     public static SplitDataset Split(BinaryInteractions data, SplitOptions options, out SplitReport report)
     {
         options.Validate();

@@ -9,6 +9,7 @@ namespace VaeCf.Split;
 /// </summary>
 public static class VocabularyAlignment
 {
+    /// <summary><paramref name="set"/>, whose columns are <paramref name="dataItemIds"/>, with its columns remapped to <paramref name="modelItemIds"/>; <paramref name="droppedEvents"/> counts events on items the model lacks. Returns the set itself when the vocabularies are equal.</summary>
     public static HeldOutSet Align(HeldOutSet set, IReadOnlyList<string> dataItemIds, IReadOnlyList<string> modelItemIds, out long droppedEvents)
     {
         if (dataItemIds.SequenceEqual(modelItemIds)) { droppedEvents = 0; return set; }

@@ -8,9 +8,10 @@ using VaeCf.Split;
 
 namespace VaeCf.Training;
 
-public sealed class TrainingResult
+public sealed class TrainingResult : ITrainingOutcome
 {
     public required AutoencoderNetwork Network { get; init; }
+    IScorer ITrainingOutcome.Scorer => Network;
     public required IReadOnlyList<EpochRecord> History { get; init; }
     /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
     public int BestEpoch { get; init; }

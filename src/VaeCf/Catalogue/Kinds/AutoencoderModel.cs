@@ -10,32 +10,42 @@ namespace VaeCf.Catalogue.Kinds;
 /// <summary>Mult-VAE and Mult-DAE (Liang et al. 2018): trained by <see cref="Trainer"/>, saved as their parameter slots plus history.csv.</summary>
 public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
 {
+    /// <summary>Which of the two networks this entry fits.</summary>
     public ModelKind Network { get; } = network;
 
+    /// <inheritdoc/>
     public override string Name => Network == ModelKind.MultVae ? "mult-vae" : "mult-dae";
+    /// <inheritdoc/>
     public override string ShortName => Network == ModelKind.MultVae ? "vae" : "dae";
+    /// <inheritdoc/>
     public override string DisplayName => Network == ModelKind.MultVae ? "Mult-VAE" : "Mult-DAE";
+    /// <inheritdoc/>
     public override bool IsTrained => true;
+    /// <inheritdoc/>
     public override bool TrainsDataParallel => true;
 
+    /// <inheritdoc/>
     public override IReadOnlySet<string> OptionKeys { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "p_dims", "q_dims", "dropout", "hidden_dropout", "optimizer", "lr", "weight_decay", "batch_size", "epochs", "anneal", "anneal_cap",
         "total_anneal_steps", "lr_patience", "lr_factor", "lr_monitor", "early_stop_patience", "early_stop_monitor", "evaluate_every", "seed",
     };
 
+    /// <inheritdoc/>
     public override ModelConfig DefaultArchitecture => ModelConfig.Default(Network, 0);
 
     /// <summary>The architecture <paramref name="settings"/> asks for on <paramref name="items"/> items.</summary>
     public ModelConfig Architecture(ModelSettings settings, int items) =>
         (settings.Architecture ?? ModelConfig.Default(Network, items)) with { Kind = Network, ItemCount = items };
 
+    /// <inheritdoc/>
     public override void Validate(ModelSettings settings)
     {
         Architecture(settings, Math.Max(1, settings.Architecture?.ItemCount ?? 1)).Validate();
         settings.Training.Validate();
     }
 
+    /// <inheritdoc/>
     public override string Describe(ModelSettings settings, int itemCount)
     {
         var config = Architecture(settings, itemCount);
@@ -51,24 +61,14 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
     /// <summary>The decay the trainer uses: the option if given, else the model's default.</summary>
     public float EffectiveWeightDecay(TrainingOptions o) => o.WeightDecay ?? Trainer.DefaultWeightDecay(Network, o.BatchSize, o.Optimizer);
 
+    /// <inheritdoc/>
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
         var result = new Trainer(settings.Training, observer, settings.Communicator).Train(data, Architecture(settings, data.ItemCount), cancellation);
-        return new FittedModel
-        {
-            Scorer = result.Network,
-            Seconds = result.TrainingSeconds,
-            History = result.History,
-            BestEpoch = result.BestEpoch,
-            ValidatedDuringFit = true,
-            Validation = result.BestValidation,
-            Cancelled = result.Cancelled,
-            Diverged = result.Diverged,
-            StopReason = result.StopReason,
-            Details = result,
-        };
+        return FittedModel.Trained(result);
     }
 
+    /// <inheritdoc/>
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)
     {
         var network = (AutoencoderNetwork)result.Scorer;
@@ -91,6 +91,7 @@ public sealed class AutoencoderModel(ModelKind network) : ModelDefinition
         return ModelStore.Save(directory, manifest with { Architecture = network.Config }, Tensors(network));
     }
 
+    /// <inheritdoc/>
     public override IScorer Load(string directory, ModelManifest manifest, IReadOnlyDictionary<string, NamedTensor> tensors, GemmEngine? gemm)
     {
         string config = Path.Combine(directory, ModelStore.ConfigFile);

@@ -12,8 +12,9 @@ namespace VaeCf.Model.RecVae;
 /// --p-dims LATENT,HIDDEN (default 200,600, the authors' sizes, as Mult-VAE's), --dropout,
 /// --lr, --batch-size, --epochs, --train-seed, --threads. The KL weight is the authors'
 /// gamma * |history| (gamma 0.005) unless --anneal constant, which makes it the constant
-/// --anneal-cap. The common --lr and --epochs defaults (1e-3, 200) apply; the authors' ML-20M values
-/// are --lr 5e-4 --epochs 50 (<see cref="RecVaeTrainingOptions"/>'s defaults).
+/// --anneal-cap. Where --lr, --epochs and --batch-size are not given, the authors' ML-20M values
+/// apply (lr 5e-4, 50 epochs, batch 500: <see cref="DefaultTraining"/>, from
+/// <see cref="RecVaeTrainingOptions"/>'s defaults), not Mult-VAE's 1e-3 and 200.
 /// </summary>
 public sealed class RecVaeModel : ModelDefinition
 {
@@ -40,6 +41,12 @@ public sealed class RecVaeModel : ModelDefinition
         "p_dims", "dropout", "lr", "batch_size", "epochs", "anneal", "anneal_cap", "seed",
         Gamma.Key, EncoderLayers.Key, EncoderPasses.Key, DecoderPasses.Key,
     };
+
+    /// <summary>The authors' learning rate, epochs and batch size, for the shared options a caller leaves unset.</summary>
+    public override TrainingOptions DefaultTraining { get; } = AuthorsTraining(new RecVaeTrainingOptions());
+
+    private static TrainingOptions AuthorsTraining(RecVaeTrainingOptions authors) =>
+        new() { LearningRate = authors.LearningRate, Epochs = authors.Epochs, BatchSize = authors.BatchSize };
 
     /// <summary>p_dims = [latent, hidden], read as Mult-VAE's [latent, decoder hidden].</summary>
     public override ModelConfig DefaultArchitecture => new() { Kind = ModelKind.MultVae, PDims = [200, 600] };
@@ -99,19 +106,7 @@ public sealed class RecVaeModel : ModelDefinition
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
         var result = new RecVaeTrainer(TrainingOptionsFor(settings), observer).Train(data, Config(settings, data.ItemCount), cancellation);
-        return new FittedModel
-        {
-            Scorer = result.Network,
-            Seconds = result.TrainingSeconds,
-            History = result.History,
-            BestEpoch = result.BestEpoch,
-            ValidatedDuringFit = true,
-            Validation = result.BestValidation,
-            Cancelled = result.Cancelled,
-            Diverged = result.Diverged,
-            StopReason = result.StopReason,
-            Details = result,
-        };
+        return FittedModel.Trained(result);
     }
 
     public override SavedModel ToSaved(FitResult result, ModelManifest manifest)

@@ -7,9 +7,10 @@ using VaeCf.Training;
 
 namespace VaeCf.Model.RecVae;
 
-public sealed class RecVaeTrainingResult
+public sealed class RecVaeTrainingResult : ITrainingOutcome
 {
     public required RecVaeNetwork Network { get; init; }
+    IScorer ITrainingOutcome.Scorer => Network;
     /// <summary>Per epoch: Beta is the mean KL weight over training users, TrainLoss the last encoder pass's mean negative ELBO; no validation loss (NaN).</summary>
     public required IReadOnlyList<EpochRecord> History { get; init; }
     /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
