@@ -8,6 +8,7 @@ namespace VaeCf.Model;
 /// </summary>
 public interface IScorer
 {
+    /// <summary>Number of items: the column count of the histories passed in and of each row of scores written.</summary>
     int ItemCount { get; }
 
     /// <summary>

@@ -2,6 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace VaeCf.Model;
 
+/// <summary>
+/// Which of the two autoencoders of Liang et al. (WWW 2018) a <see cref="ModelConfig"/> describes:
+/// <c>MultVae</c> (Gaussian latent code; loss = multinomial NLL + beta x KL) or <c>MultDae</c>
+/// (deterministic code trained on a dropout-corrupted input; no KL term).
+/// </summary>
 public enum ModelKind { MultVae, MultDae }
 
 /// <summary>
@@ -12,24 +17,32 @@ public enum ModelKind { MultVae, MultDae }
 /// </summary>
 public sealed record ModelConfig
 {
+    /// <summary>Mult-VAE (the default) or Mult-DAE; decides whether the last encoder layer emits a mean and a log-variance.</summary>
     public ModelKind Kind { get; init; } = ModelKind.MultVae;
+    /// <summary>Width of the input and output layers: the item vocabulary size. Must be positive.</summary>
     public int ItemCount { get; init; }
+    /// <summary>Decoder sizes from the latent code outwards, item count excluded: <c>[200, 600]</c> is the paper's [I-600-200-600-I] Mult-VAE. <c>PDims[0]</c> is the latent size.</summary>
     public int[] PDims { get; init; } = [200, 600];
+    /// <summary>Encoder sizes from the input inwards, item count excluded; must end with <c>PDims[0]</c>. Null (the default) mirrors <see cref="PDims"/>.</summary>
     public int[]? QDims { get; init; }
     /// <summary>Drop probability on the normalized input (the paper keeps 0.5).</summary>
     public float InputDropout { get; init; } = DefaultInputDropout;
 
+    /// <summary>The paper's input drop probability, 0.5; the CLI's <c>--dropout</c> default points here.</summary>
     public const float DefaultInputDropout = 0.5f;
     /// <summary>Drop probability on every hidden activation except the latent code (0 = off).</summary>
     public float HiddenDropout { get; init; }
 
+    /// <summary>The paper's architecture for <paramref name="itemCount"/> items: [I-600-200-600-I] for Mult-VAE, [I-200-I] for Mult-DAE.</summary>
     public static ModelConfig Default(ModelKind kind, int itemCount) => kind == ModelKind.MultVae
         ? new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200, 600] }
         : new ModelConfig { Kind = kind, ItemCount = itemCount, PDims = [200] };
 
+    /// <summary><see cref="QDims"/>, or <see cref="PDims"/> reversed when it is null. Allocates a new array when mirrored.</summary>
     [JsonIgnore]
     public int[] EffectiveQDims => QDims ?? PDims.Reverse().ToArray();
 
+    /// <summary>Size of the latent code (<c>PDims[0]</c>); the VAE's last encoder layer is twice as wide (mean and log-variance).</summary>
     [JsonIgnore]
     public int LatentSize => PDims[0];
 
@@ -55,6 +68,7 @@ public sealed record ModelConfig
     /// <summary>The widest hidden or latent layer accepted; far above any useful size, low enough that no shape arithmetic overflows.</summary>
     public const int MaxLayerWidth = 1 << 20;
 
+    /// <summary>Number of dense layers in the encoder; the decoder's are <c>PDims.Length</c>, so <see cref="LayerShapes"/> has the sum.</summary>
     [JsonIgnore]
     public int EncoderLayerCount => EffectiveQDims.Length;
 

@@ -15,6 +15,7 @@ public readonly record struct TrainingDraws(int Seed, int Epoch)
     /// <summary>Each kind of draw has its own range of counters so they never overlap.</summary>
     internal const ulong InputDropoutStream = 0, NoiseStream = 1, HiddenDropoutStream = 2;
 
+    /// <summary>User <paramref name="user"/>'s draws in this epoch (the training row index, not a raw user id); cheap, pure and thread-safe.</summary>
     public UserDraws ForUser(int user)
     {
         ulong key = SplitMix.Mix((ulong)(uint)Seed + SplitMix.Golden);

@@ -8,9 +8,12 @@ namespace VaeCf.Numerics;
 /// </summary>
 public sealed class NotPositiveDefiniteException : VaeCfException
 {
+    /// <summary>0-based row (and column) of the failing diagonal pivot.</summary>
     public int Pivot { get; }
+    /// <summary>The pivot found there: zero, negative or NaN (its square root was needed).</summary>
     public double PivotValue { get; }
 
+    /// <summary>A one-line message naming the row and the pivot's value; a <see cref="VaeCfException"/>, so the CLI reports it with exit code 2.</summary>
     public NotPositiveDefiniteException(int pivot, double pivotValue)
         : base($"The matrix is not positive definite: the Cholesky pivot of row {pivot} is {pivotValue:G6} (it must be a positive number).")
     {

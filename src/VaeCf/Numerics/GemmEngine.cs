@@ -29,7 +29,9 @@ namespace VaeCf.Numerics;
 /// </summary>
 public sealed unsafe class GemmEngine
 {
+    /// <summary>Threads a call may use (<see cref="Environment.ProcessorCount"/> when constructed with 0); results do not depend on it.</summary>
     public int Threads { get; }
+    /// <summary>The kernels in use; results are bitwise reproducible for a given level, not across levels.</summary>
     public SimdLevel Simd { get; }
 
     /// <summary>The AVX-512 register tile (<see cref="GemmKernels.Avx512_14x32"/>), which <see cref="PackedB"/> shares.</summary>
@@ -46,6 +48,9 @@ public sealed unsafe class GemmEngine
     private Job _job;
     private int _nextChunk;
 
+    /// <summary>An engine for <paramref name="threads"/> threads (0 = all cores) with the kernels of <paramref name="simd"/> (the best supported when null).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is negative.</exception>
+    /// <exception cref="PlatformNotSupportedException">This processor cannot run <paramref name="simd"/>.</exception>
     public GemmEngine(int threads = 0, SimdLevel? simd = null)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), "Thread count must be 0 (all cores) or positive.");
@@ -131,6 +136,13 @@ public sealed unsafe class GemmEngine
     /// <summary>Register tile width (columns of C per kernel call) of the chosen SIMD level.</summary>
     public int TileColumns => _nr;
 
+    /// <summary>
+    /// Checks a GEMM call's shapes against its buffers: m, n, k non-negative; each operand's leading
+    /// dimension at least its stored column count and its span long enough for (rows - 1) x ld + columns floats.
+    /// Operands with a zero dimension are not checked.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="ArgumentException">A leading dimension or buffer is too small (the message names A, B or C).</exception>
     public static void Validate(Transpose transA, Transpose transB, int m, int n, int k,
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
@@ -149,6 +161,13 @@ public sealed unsafe class GemmEngine
         }
     }
 
+    /// <summary>
+    /// C = alpha * op(A) * op(B) + beta * C on row-major spans: op(A) is m x k, op(B) k x n, C m x n with leading
+    /// dimensions <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/> (floats between row starts
+    /// of the stored matrices). C must not overlap A or B. Bitwise reproducible for a given <see cref="Simd"/>,
+    /// whatever the thread count. Not thread-safe: one call at a time per engine.
+    /// </summary>
+    /// <exception cref="ArgumentException">A shape does not fit its buffer (see <see cref="Validate"/>).</exception>
     public void Multiply(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {

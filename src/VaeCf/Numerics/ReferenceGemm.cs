@@ -6,6 +6,10 @@ namespace VaeCf.Numerics;
 /// </summary>
 public static class ReferenceGemm
 {
+    /// <summary>
+    /// C = alpha * op(A) * op(B) + beta * C, each element summed in double over k in order, then rounded.
+    /// beta == 0 overwrites C (NaNs in C are not read). No argument checks and no threads: O(m n k), for tests.
+    /// </summary>
     public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {

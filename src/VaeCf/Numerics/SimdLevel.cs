@@ -4,8 +4,10 @@ using System.Runtime.Intrinsics.X86;
 namespace VaeCf.Numerics;
 
 /// <summary>The widest vector path a kernel may use. Tests force each one.</summary>
+/// <remarks><c>Scalar</c>: no vector instructions. <c>Vector256</c>: 256-bit vectors with FMA (AVX2 class). <c>Vector512</c>: AVX-512F. Each value is the vector width in bits.</remarks>
 public enum SimdLevel { Scalar = 0, Vector256 = 256, Vector512 = 512 }
 
+/// <summary>What the running processor and runtime can execute (hardware acceleration and the needed instruction sets), for choosing a <see cref="SimdLevel"/>.</summary>
 public static class SimdCapabilities
 {
     /// <summary>The best path this processor supports.</summary>
@@ -14,6 +16,7 @@ public static class SimdCapabilities
         : Vector256.IsHardwareAccelerated && Fma.IsSupported ? SimdLevel.Vector256
         : SimdLevel.Scalar;
 
+    /// <summary>Whether kernels of <paramref name="level"/> can run here: Vector256 needs accelerated 256-bit vectors and FMA, Vector512 accelerated 512-bit vectors and AVX-512F (off when <c>DOTNET_EnableAVX512=0</c>).</summary>
     public static bool IsSupported(SimdLevel level) => level switch
     {
         SimdLevel.Scalar => true,

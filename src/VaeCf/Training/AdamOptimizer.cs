@@ -11,12 +11,19 @@ namespace VaeCf.Training;
 /// </summary>
 public sealed class AdamOptimizer
 {
+    /// <summary>How <see cref="WeightDecay"/> acts: a coupled L2 penalty (Adam) or decoupled decay (AdamW, Loshchilov and Hutter, ICLR 2019).</summary>
     public OptimizerKind Kind { get; }
+    /// <summary>Step size alpha; settable between steps (ReduceLROnPlateau multiplies it), taking effect at the next <see cref="Step"/>.</summary>
     public float LearningRate { get; set; }
+    /// <summary>Lambda, on weights only (biases never decay). Adam: the loss gains lambda * ||W||^2, so 2 * lambda * w joins the gradient. AdamW: each weight shrinks by lr * lambda per step. 0 = none.</summary>
     public float WeightDecay { get; }
+    /// <summary>Decay of the first-moment (mean) estimate; Kingma and Ba's default 0.9.</summary>
     public float Beta1 { get; } = 0.9f;
+    /// <summary>Decay of the second-moment (uncentered variance) estimate; 0.999.</summary>
     public float Beta2 { get; } = 0.999f;
+    /// <summary>Added to the bias-corrected sqrt(v) in the denominator, as PyTorch does; 1e-8.</summary>
     public float Epsilon { get; } = 1e-8f;
+    /// <summary>Updates applied so far: t in the bias corrections 1 - beta^t.</summary>
     public long Steps { get; private set; }
     /// <summary>The update's vector width: parameters and moments get the same bits at every level, the returned sum of squares may differ in its last bits.</summary>
     public SimdLevel Simd { get; }
@@ -27,6 +34,13 @@ public sealed class AdamOptimizer
     private readonly int _threads;
     private readonly double[] _partial;
 
+    /// <summary>
+    /// An optimizer that updates <paramref name="parameters"/>' buffer in place (it keeps the reference) and owns two
+    /// zeroed moment buffers of the same length. <paramref name="threads"/> (at least 1 is used) splits only tensors
+    /// of 2^18 floats or more; parameters and moments do not depend on it (the returned sum of squares may, in its last bits).
+    /// Not thread-safe.
+    /// </summary>
+    /// <exception cref="PlatformNotSupportedException">This processor cannot run <paramref name="simd"/>.</exception>
     public AdamOptimizer(ParameterSet parameters, OptimizerKind kind, float learningRate, float weightDecay, int threads, SimdLevel? simd = null)
     {
         Simd = simd ?? SimdCapabilities.Best;

@@ -7,10 +7,13 @@ namespace VaeCf.Training;
 public sealed record EpochRecord(int Epoch, float Beta, double TrainLoss, double ValidationLoss, double Ndcg100, double Recall20,
     double Recall50, float LearningRate, double Seconds, bool IsBest);
 
+/// <summary>history.csv in a model folder: one <see cref="EpochRecord"/> per line, invariant culture, floats written round-trip.</summary>
 public static class HistoryCsv
 {
+    /// <summary>The first line; <see cref="Parse"/> refuses a file without it.</summary>
     public const string Header = "epoch,beta,train_loss,val_loss,ndcg@100,recall@20,recall@50,lr,seconds,best";
 
+    /// <summary>The whole file as text: the header then one line per record, each ending in '\n'; seconds to the millisecond, best as 1 or 0, NaN for fields not measured.</summary>
     public static string Format(IEnumerable<EpochRecord> history)
     {
         var text = new StringBuilder(Header).Append('\n');
@@ -20,6 +23,8 @@ public static class HistoryCsv
         return text.ToString();
     }
 
+    /// <summary>Reads a file written by <see cref="Format"/>; blank lines are skipped.</summary>
+    /// <exception cref="VaeCfException">The header is wrong, a line has other than 10 fields or a field is not a number (the message names file and line).</exception>
     public static List<EpochRecord> Parse(string path)
     {
         var lines = File.ReadAllLines(path);

@@ -8,6 +8,8 @@ namespace VaeCf.Training;
 /// </summary>
 public static class OptionNames
 {
+    /// <summary>"adam" or "adamw", trimmed, any case.</summary>
+    /// <exception cref="VaeCfException">Any other text; the message starts with <paramref name="what"/>.</exception>
     public static OptimizerKind ParseOptimizer(string text, string what) => text.Trim().ToLowerInvariant() switch
     {
         "adam" => OptimizerKind.Adam,
@@ -15,6 +17,8 @@ public static class OptionNames
         _ => throw new VaeCfException($"{what} must be adam or adamw, got '{text}'."),
     };
 
+    /// <summary>"paper", "seed85" (or "85") or "constant", trimmed, any case.</summary>
+    /// <exception cref="VaeCfException">Any other text; the message starts with <paramref name="what"/>.</exception>
     public static AnnealSchedule ParseAnneal(string text, string what) => text.Trim().ToLowerInvariant() switch
     {
         "paper" => AnnealSchedule.Paper,
@@ -23,8 +27,11 @@ public static class OptionNames
         _ => throw new VaeCfException($"{what} must be paper, seed85 or constant, got '{text}'."),
     };
 
+    /// <summary>The schedule's name as <see cref="ParseAnneal"/> reads it and results.csv writes it: "paper", "seed85" or "constant".</summary>
     public static string Name(AnnealSchedule schedule) => schedule.ToString().ToLowerInvariant();
 
+    /// <summary>"ndcg" (or "ndcg@100") or "loss", trimmed, any case.</summary>
+    /// <exception cref="VaeCfException">Any other text; the message starts with <paramref name="what"/>.</exception>
     public static MonitoredMetric ParseMonitor(string text, string what) => text.Trim().ToLowerInvariant() switch
     {
         "ndcg" or "ndcg@100" => MonitoredMetric.Ndcg,

@@ -6,12 +6,16 @@ namespace VaeCf.Training;
 /// </summary>
 public sealed class PlateauTracker
 {
+    /// <summary>What is watched, and so the direction of "better": NDCG up, loss down.</summary>
     public MonitoredMetric Monitor { get; }
+    /// <summary>The best value observed; -infinity (NDCG) or +infinity (loss) before the first.</summary>
     public double Best { get; private set; }
+    /// <summary>Consecutive observations without improvement since the last improvement or <see cref="ResetCount"/>.</summary>
     public int BadEvaluations { get; private set; }
     /// <summary>Relative improvement needed to count as better (PyTorch's default threshold).</summary>
     private const double Threshold = 1e-4;
 
+    /// <summary>A tracker with no observation yet: the first value always counts as an improvement.</summary>
     public PlateauTracker(MonitoredMetric monitor)
     {
         Monitor = monitor;
@@ -29,5 +33,6 @@ public sealed class PlateauTracker
         return better;
     }
 
+    /// <summary>Sets <see cref="BadEvaluations"/> to 0 and keeps <see cref="Best"/>: what ReduceLROnPlateau does after lowering the rate.</summary>
     public void ResetCount() => BadEvaluations = 0;
 }

@@ -8,19 +8,27 @@ using VaeCf.Split;
 
 namespace VaeCf.Training;
 
+/// <summary>What <see cref="Trainer.Train(SplitDataset, ModelConfig, CancellationToken)"/> returns: the network at its best epoch and how the run went. Test metrics are not measured here.</summary>
 public sealed class TrainingResult : ITrainingOutcome
 {
+    /// <summary>The trained network, holding the best epoch's parameters (the last epoch's when there are no validation users).</summary>
     public required AutoencoderNetwork Network { get; init; }
     IScorer ITrainingOutcome.Scorer => Network;
+    /// <summary>One record per completed epoch, in order (what history.csv holds).</summary>
     public required IReadOnlyList<EpochRecord> History { get; init; }
     /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
     public int BestEpoch { get; init; }
+    /// <summary>Validation metrics at <see cref="BestEpoch"/>; null when no validation user has targets or no epoch was validated.</summary>
     public EvaluationResult? BestValidation { get; init; }
+    /// <summary>Wall-clock seconds of all epochs, validation included.</summary>
     public double TrainingSeconds { get; init; }
+    /// <summary>Early stopping ended the run (<see cref="TrainingOptions.EarlyStopPatience"/> evaluations without improvement).</summary>
     public bool StoppedEarly { get; init; }
+    /// <summary>The cancellation token stopped the run part-way, between two batches (under data parallelism every process stops at the same one).</summary>
     public bool Cancelled { get; init; }
     /// <summary>The loss stopped being a number; <see cref="Network"/> holds the best parameters from before.</summary>
     public bool Diverged { get; init; }
+    /// <summary>Why the run ended before its last epoch, one line for the user (cancelled, early stop, or divergence with what to change); null otherwise.</summary>
     public string? StopReason { get; init; }
 }
 
@@ -59,6 +67,12 @@ public sealed class Trainer
     /// <summary>Initialization and the training stream get different seeds so batch order is not tied to the first weights drawn.</summary>
     public static int InitializationSeed(int seed) => unchecked(seed * 1_000_003 + 12_345);
 
+    /// <summary>
+    /// Builds a network for <paramref name="data"/>'s items (the config's item count is replaced), initializes it from
+    /// <see cref="InitializationSeed"/> of the options' seed, and trains it
+    /// (<see cref="Train(AutoencoderNetwork, SplitDataset, CancellationToken)"/>).
+    /// </summary>
+    /// <exception cref="VaeCfException">The architecture is invalid or the training split has no users.</exception>
     public TrainingResult Train(SplitDataset data, ModelConfig config, CancellationToken cancellation = default)
     {
         if (config.ItemCount != data.ItemCount) config = config with { ItemCount = data.ItemCount };

@@ -9,12 +9,17 @@ namespace VaeCf.Model.RecVae;
 /// </summary>
 public sealed record RecVaeConfig
 {
+    /// <summary>Width of the input and decoder output: the item vocabulary size. Must be positive; the trainer replaces it with the data's.</summary>
     public int ItemCount { get; init; }
+    /// <summary>Width of every encoder layer; the authors' 600.</summary>
     public int HiddenSize { get; init; } = 600;
+    /// <summary>Dimension of the Gaussian code z (and rows of the decoder weight); the authors' 200.</summary>
     public int LatentSize { get; init; } = 200;
+    /// <summary>Number of dense encoder layers (swish, layer norm, dense connections) before the mean and log-variance heads; the authors' 5.</summary>
     public int EncoderLayers { get; init; } = 5;
     /// <summary>Drop probability on the L2-normalized input during encoder passes (training only).</summary>
     public float InputDropout { get; init; } = 0.5f;
+    /// <summary>The eps added to each row's variance in every layer norm; the authors' 0.1, far above PyTorch's default 1e-5. Must be positive and finite.</summary>
     public float LayerNormEpsilon { get; init; } = 0.1f;
     /// <summary>Weights of the prior's standard normal, old posterior and wide normal; they must sum to 1.</summary>
     public double[] MixtureWeights { get; init; } = [.. CompositePrior.DefaultWeights];

@@ -12,7 +12,9 @@ namespace VaeCf.Model.RecVae;
 /// </summary>
 public sealed class RecVaeEncoder
 {
+    /// <summary>The architecture this encoder was built for (validated).</summary>
     public RecVaeConfig Config { get; }
+    /// <summary>Every encoder tensor in one flat buffer, laid out by <see cref="Layout"/>; zero until <see cref="Initialize"/> or a load.</summary>
     public ParameterSet Parameters { get; }
     /// <summary>Same layout as <see cref="Parameters"/>; the input weight's gradient is zero outside the items the last batch touched.</summary>
     public float[] Gradients { get; }
@@ -20,6 +22,8 @@ public sealed class RecVaeEncoder
     private readonly TensorSlot[] _weights, _biases, _gains, _shifts;
     private readonly TensorSlot _muWeight, _muBias, _logVarWeight, _logVarBias;
 
+    /// <summary>Allocates zeroed parameters and gradients for <paramref name="config"/>.</summary>
+    /// <exception cref="VaeCfException">The configuration is invalid (<see cref="RecVaeConfig.Validate"/>).</exception>
     public RecVaeEncoder(RecVaeConfig config)
     {
         config.Validate();
@@ -78,6 +82,8 @@ public sealed class RecVaeEncoder
         }
     }
 
+    /// <summary>Overwrites this encoder's parameters with <paramref name="other"/>'s (gradients untouched): how the prior's frozen copy is refreshed.</summary>
+    /// <exception cref="ArgumentException">The encoders have different parameter counts.</exception>
     public void CopyFrom(RecVaeEncoder other)
     {
         if (other.Parameters.Count != Parameters.Count) throw new ArgumentException("Encoders of different shapes.");
@@ -224,8 +230,11 @@ public sealed class RecVaeEncoder
 /// <summary>What one encoder forward pass writes (and, with gradients, what its backward pass uses), sized once for a maximum batch.</summary>
 public sealed class EncoderActivations
 {
+    /// <summary>The largest batch these buffers hold.</summary>
     public int MaxRows { get; }
+    /// <summary>Rows written by the last <see cref="RecVaeEncoder.Forward"/>.</summary>
     public int Rows { get; internal set; }
+    /// <summary>Whether the gradient buffers were allocated; <see cref="RecVaeEncoder.Backward"/> throws without them (scoring needs none).</summary>
     public bool HasGradients { get; }
     /// <summary>Per layer, rows x hidden: before swish, after swish (the layer norm's input), after the layer norm.</summary>
     internal float[][] PreActivations { get; }
@@ -237,15 +246,19 @@ public sealed class EncoderActivations
     internal float[] OutputSum { get; }
     /// <summary>rows x latent.</summary>
     public float[] Mu { get; }
+    /// <summary>rows x latent, row-major: the posterior log-variance from the last forward pass.</summary>
     public float[] LogVar { get; }
     /// <summary>rows x latent: the loss gradient in mu and logvar, set before <see cref="RecVaeEncoder.Backward"/>.</summary>
     public float[] DMu { get; }
+    /// <summary>rows x latent: the loss gradient in logvar, set before <see cref="RecVaeEncoder.Backward"/>; empty without gradients.</summary>
     public float[] DLogVar { get; }
     internal float[] DOutput { get; }
     internal float[] DSwished { get; }
     internal float[] DPreActivation { get; }
     internal float[] DSum { get; }
 
+    /// <summary>Allocates every activation (and, with <paramref name="withGradients"/>, every gradient) buffer for up to <paramref name="maxRows"/> rows.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRows"/> is not positive.</exception>
     public EncoderActivations(RecVaeConfig config, int maxRows, bool withGradients)
     {
         if (maxRows <= 0) throw new ArgumentOutOfRangeException(nameof(maxRows), "Activations need room for at least one row.");

@@ -9,6 +9,11 @@ namespace VaeCf.Model.RecVae;
 public static class Swish
 {
     // output: [n] = input * sigmoid(input); output may not alias input (backward needs the input).
+    /// <summary>
+    /// Writes input * sigmoid(input) into the first <c>input.Length</c> floats of <paramref name="output"/>,
+    /// which must not alias the input (the backward pass reads the input again).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="output"/> is shorter than <paramref name="input"/>.</exception>
     public static void Forward(Span<float> output, ReadOnlySpan<float> input)
     {
         if (output.Length < input.Length) throw new ArgumentException("Output is shorter than the input.");
@@ -46,6 +51,13 @@ public static class Swish
 public static class LayerNorm
 {
     // output, input: [rows x width]; mean, rstd: [rows] (saved for backward); gain, bias: [width]
+    /// <summary>
+    /// Normalizes rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) of <paramref name="input"/>
+    /// (rows x <paramref name="width"/>, row-major) into <paramref name="output"/>, and saves each row's mean and
+    /// 1 / sqrt(var + eps) into <paramref name="mean"/> and <paramref name="rstd"/> (one per row) for the backward
+    /// pass. <paramref name="gain"/> and <paramref name="bias"/> have <paramref name="width"/> entries. Statistics are
+    /// summed in double. Threads may split the rows.
+    /// </summary>
     public static void Forward(Span<float> output, Span<float> mean, Span<float> rstd, ReadOnlySpan<float> input,
         ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, int rowStart, int rowEnd, int width, float epsilon)
     {
@@ -125,10 +137,12 @@ public static class LayerNorm
 /// </summary>
 public static class CompositePrior
 {
+    /// <summary>ln(2 pi), the constant of the Gaussian log-density.</summary>
     public const double Log2Pi = 1.8378770664093453;
 
     /// <summary>The authors' mixture weights: standard normal, old posterior, wide normal.</summary>
     public static readonly double[] DefaultWeights = [3.0 / 20, 3.0 / 4, 1.0 / 10];
+    /// <summary>Log-variance of the wide component, N(0, exp(10)) as in the authors' code.</summary>
     public const double WideLogVariance = 10;
 
     /// <summary>log N(z; mu, exp(logVar)) in double.</summary>

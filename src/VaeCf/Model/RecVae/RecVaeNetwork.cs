@@ -11,10 +11,13 @@ namespace VaeCf.Model.RecVae;
 /// </summary>
 public sealed class RecVaeNetwork : IScorer
 {
+    /// <summary>The architecture (validated); shared with <see cref="Encoder"/>.</summary>
     public RecVaeConfig Config { get; }
+    /// <summary>The trained encoder q(z | x), with its own parameters and gradients.</summary>
     public RecVaeEncoder Encoder { get; }
     /// <summary>"decoder.weight" [latent x items] followed by "decoder.bias" [items]: one [latent + 1 x items] block for the GEMM.</summary>
     public ParameterSet DecoderParameters { get; }
+    /// <summary>Same layout as <see cref="DecoderParameters"/>; overwritten by each <see cref="BackwardDecoder"/>.</summary>
     public float[] DecoderGradients { get; }
     /// <summary>The template for each workspace's own engine (threads, SIMD level).</summary>
     public GemmEngine Gemm { get; }
@@ -24,6 +27,11 @@ public sealed class RecVaeNetwork : IScorer
     private readonly object _scoreLock = new();
     private RecVaeWorkspace? _scoreWorkspace;
 
+    /// <summary>
+    /// Allocates zeroed parameters and gradients (call <see cref="Initialize"/> or load tensors next).
+    /// <paramref name="gemm"/> sets threads and SIMD level; each workspace gets its own engine like it.
+    /// </summary>
+    /// <exception cref="VaeCfException">The configuration is invalid.</exception>
     public RecVaeNetwork(RecVaeConfig config, GemmEngine gemm)
     {
         config.Validate();
@@ -40,6 +48,7 @@ public sealed class RecVaeNetwork : IScorer
         _logMixtureWeights = config.MixtureWeights.Select(w => Math.Log(w)).ToArray();
     }
 
+    /// <summary>Items scored per row: the decoder's output width.</summary>
     public int ItemCount => Config.ItemCount;
 
     /// <summary>Every tensor by name, encoder first: what a model file holds.</summary>
@@ -56,6 +65,11 @@ public sealed class RecVaeNetwork : IScorer
         for (int i = 0; i < values.Length; i++) values[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
     }
 
+    /// <summary>
+    /// Buffers for passes of up to <paramref name="maxRows"/> rows; <paramref name="training"/> adds gradient
+    /// buffers and the prior encoder's activations. Without <paramref name="gemm"/>, a new engine with
+    /// <see cref="Gemm"/>'s threads and SIMD level. A workspace serves one caller at a time.
+    /// </summary>
     public RecVaeWorkspace CreateWorkspace(int maxRows, bool training, GemmEngine? gemm = null) =>
         new(Config, maxRows, training, gemm ?? new GemmEngine(Gemm.Threads, Gemm.Simd));
 
@@ -226,10 +240,15 @@ public sealed class RecVaeNetwork : IScorer
 /// <summary>Everything one RecVAE pass writes, sized once for a maximum batch. One workspace per concurrent caller.</summary>
 public sealed class RecVaeWorkspace
 {
+    /// <summary>The largest batch one pass on this workspace takes.</summary>
     public int MaxRows { get; }
+    /// <summary>Whether training buffers were allocated; <see cref="RecVaeNetwork.ForwardTraining"/> needs them.</summary>
     public bool Training { get; }
+    /// <summary>The engine this workspace's passes run on: its own unless one was passed to <see cref="RecVaeNetwork.CreateWorkspace"/>, so workspaces can run concurrently.</summary>
     public GemmEngine Gemm { get; }
+    /// <summary>The normalized (and, in training, dropped-out) input of the last pass.</summary>
     public SparseInputBatch Input { get; }
+    /// <summary>The encoder's activations of the last pass: <see cref="EncoderActivations.Mu"/> is the code used for scoring.</summary>
     public EncoderActivations Encoder { get; }
     /// <summary>Training only: the undropped input and the frozen prior encoder's activations.</summary>
     internal SparseInputBatch PriorInput { get; }

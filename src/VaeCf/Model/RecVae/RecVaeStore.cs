@@ -12,12 +12,18 @@ namespace VaeCf.Model.RecVae;
 /// </summary>
 public static class RecVaeStore
 {
+    /// <summary>"recvae": config.json's <c>model</c> field for this kind.</summary>
     public const string ModelName = "recvae";
 
     /// <summary>The hyper-parameter keys that rebuild the network; training options are stored beside them for the record.</summary>
     public static readonly string[] ArchitectureKeys =
         ["hidden_size", "latent_size", "encoder_layers", "input_dropout", "layer_norm_epsilon", "prior_weight_standard", "prior_weight_posterior", "prior_weight_wide"];
 
+    /// <summary>
+    /// config.json's hyperparameters: the <see cref="ArchitectureKeys"/> always, and with
+    /// <paramref name="training"/> its learning rate, batch size, epochs, passes, seed and either beta (constant)
+    /// or gamma (per-user weight). A new dictionary each call.
+    /// </summary>
     public static Dictionary<string, double> Hyperparameters(RecVaeConfig config, RecVaeTrainingOptions? training)
     {
         var values = new Dictionary<string, double>
@@ -58,6 +64,8 @@ public static class RecVaeStore
     public static IReadOnlyList<NamedTensor> Tensors(RecVaeNetwork network) =>
         network.Tensors.Select(t => new NamedTensor(t.Slot.Name, t.Slot.Shape, t.Set.View(t.Slot).ToArray())).ToList();
 
+    /// <summary>Reads a folder written by <see cref="Save"/> into a new network, checking the model name and each tensor's presence and shape.</summary>
+    /// <exception cref="VaeCfException">The folder is not a RecVAE model, or a file, field or tensor is missing or wrong (the message names it).</exception>
     public static (RecVaeNetwork Network, ModelManifest Manifest) Load(string directory, GemmEngine? gemm = null)
     {
         var manifest = ModelStore.ReadManifest(directory);

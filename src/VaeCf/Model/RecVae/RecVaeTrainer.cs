@@ -7,20 +7,27 @@ using VaeCf.Training;
 
 namespace VaeCf.Model.RecVae;
 
+/// <summary>What <see cref="RecVaeTrainer.Train(SplitDataset, RecVaeConfig, CancellationToken)"/> returns: the network at its best epoch and how the run went.</summary>
 public sealed class RecVaeTrainingResult : ITrainingOutcome
 {
+    /// <summary>The trained network, holding the best epoch's parameters (the last epoch's when there are no validation users).</summary>
     public required RecVaeNetwork Network { get; init; }
     IScorer ITrainingOutcome.Scorer => Network;
     /// <summary>Per epoch: Beta is the mean KL weight over training users, TrainLoss the last encoder pass's mean negative ELBO; no validation loss (NaN).</summary>
     public required IReadOnlyList<EpochRecord> History { get; init; }
     /// <summary>The epoch whose parameters <see cref="Network"/> holds (best validation NDCG@100).</summary>
     public int BestEpoch { get; init; }
+    /// <summary>Validation metrics at <see cref="BestEpoch"/>; null when the split has no validation user with targets or no epoch finished.</summary>
     public EvaluationResult? BestValidation { get; init; }
+    /// <summary>Test metrics of the kept parameters, measured once after training; null when the split has no test users.</summary>
     public EvaluationResult? Test { get; init; }
+    /// <summary>Wall-clock seconds of the epochs, validation included, the final test evaluation excluded.</summary>
     public double TrainingSeconds { get; init; }
+    /// <summary>The cancellation token stopped training part-way; <see cref="Network"/> still holds the best parameters so far.</summary>
     public bool Cancelled { get; init; }
     /// <summary>The loss stopped being a number; <see cref="Network"/> holds the best parameters from before.</summary>
     public bool Diverged { get; init; }
+    /// <summary>Why training ended early, one line for the user ("cancelled", or the divergence with what to change); null when every epoch ran.</summary>
     public string? StopReason { get; init; }
 }
 
@@ -38,6 +45,8 @@ public sealed class RecVaeTrainer
     private readonly RecVaeTrainingOptions _options;
     private readonly ITrainingObserver _observer;
 
+    /// <summary>A trainer with fixed options; <paramref name="observer"/> hears of each epoch and batch (none when null).</summary>
+    /// <exception cref="VaeCfException">An option is out of range (<see cref="RecVaeTrainingOptions.Validate"/>).</exception>
     public RecVaeTrainer(RecVaeTrainingOptions options, ITrainingObserver? observer = null)
     {
         options.Validate();
@@ -47,6 +56,11 @@ public sealed class RecVaeTrainer
 
     private sealed class NullObserver : ITrainingObserver;
 
+    /// <summary>
+    /// Builds a network for <paramref name="data"/>'s items (the config's item count is replaced), initializes it from
+    /// the options' seed and trains it (see <see cref="Train(RecVaeNetwork, SplitDataset, CancellationToken)"/>).
+    /// </summary>
+    /// <exception cref="VaeCfException">The configuration is invalid or the training split has no users.</exception>
     public RecVaeTrainingResult Train(SplitDataset data, RecVaeConfig config, CancellationToken cancellation = default)
     {
         if (config.ItemCount != data.ItemCount) config = config with { ItemCount = data.ItemCount };

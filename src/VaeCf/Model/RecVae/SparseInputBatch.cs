@@ -11,21 +11,28 @@ namespace VaeCf.Model.RecVae;
 /// </summary>
 public sealed class SparseInputBatch
 {
+    /// <summary>Rows in the current batch (set by <see cref="Load"/>); at most <see cref="MaxRows"/>.</summary>
     public int Rows { get; private set; }
+    /// <summary>CSR row pointers, length <see cref="MaxRows"/> + 1; only the first <see cref="Rows"/> + 1 are meaningful. Owned by the batch and overwritten by each <see cref="Load"/>.</summary>
     public int[] Pointers { get; }
+    /// <summary>Item index of each kept entry, <c>Pointers[Rows]</c> of them in use. May be replaced by a larger array on <see cref="Load"/>: do not hold on to it across loads.</summary>
     public int[] Columns { get; private set; } = new int[1024];
+    /// <summary>Normalized, dropout-scaled input value of each entry, parallel to <see cref="Columns"/> (same growth rule).</summary>
     public float[] Values { get; private set; } = new float[1024];
 
     private readonly bool[] _touched;
     private readonly List<int> _touchedItems = new();
 
+    /// <summary>Room for <paramref name="maxRows"/> rows over <paramref name="items"/> items (one flag per item for the touched set); entry arrays start small and grow.</summary>
     public SparseInputBatch(int maxRows, int items)
     {
         Pointers = new int[maxRows + 1];
         _touched = new bool[items];
     }
 
+    /// <summary>The most rows one <see cref="Load"/> accepts.</summary>
     public int MaxRows => Pointers.Length - 1;
+    /// <summary>Items seen by <see cref="RememberTouchedItems"/> since the last <see cref="ForgetTouchedItems"/>, each once, in first-seen order (not sorted).</summary>
     public IReadOnlyList<int> TouchedItems => _touchedItems;
 
     /// <summary>
@@ -72,6 +79,7 @@ public sealed class SparseInputBatch
         }
     }
 
+    /// <summary>Empties the touched set, in time proportional to its size.</summary>
     public void ForgetTouchedItems()
     {
         foreach (int item in _touchedItems) _touched[item] = false;
