@@ -2,12 +2,14 @@ using System.Text.Json.Serialization;
 
 namespace VaeCf.Model;
 
-/// <summary>
-/// Which of the two autoencoders of Liang et al. (WWW 2018) a <see cref="ModelConfig"/> describes:
-/// <c>MultVae</c> (Gaussian latent code; loss = multinomial NLL + beta x KL) or <c>MultDae</c>
-/// (deterministic code trained on a dropout-corrupted input; no KL term).
-/// </summary>
-public enum ModelKind { MultVae, MultDae }
+/// <summary>Which of the two autoencoders of Liang et al. (WWW 2018) a <see cref="ModelConfig"/> describes.</summary>
+public enum ModelKind
+{
+    /// <summary>Mult-VAE: Gaussian latent code; loss = multinomial NLL + beta x KL.</summary>
+    MultVae,
+    /// <summary>Mult-DAE: deterministic code trained on a dropout-corrupted input; no KL term.</summary>
+    MultDae,
+}
 
 /// <summary>
 /// Architecture of a Mult-VAE / Mult-DAE, in the paper's terms. <see cref="PDims"/> are the

@@ -4,8 +4,16 @@ using System.Runtime.Intrinsics.X86;
 namespace VaeCf.Numerics;
 
 /// <summary>The widest vector path a kernel may use. Tests force each one.</summary>
-/// <remarks><c>Scalar</c>: no vector instructions. <c>Vector256</c>: 256-bit vectors with FMA (AVX2 class). <c>Vector512</c>: AVX-512F. Each value is the vector width in bits.</remarks>
-public enum SimdLevel { Scalar = 0, Vector256 = 256, Vector512 = 512 }
+/// <remarks>Each value is the vector width in bits.</remarks>
+public enum SimdLevel
+{
+    /// <summary>No vector instructions: runs anywhere.</summary>
+    Scalar = 0,
+    /// <summary>256-bit vectors with FMA (AVX2 class).</summary>
+    Vector256 = 256,
+    /// <summary>512-bit vectors (AVX-512F).</summary>
+    Vector512 = 512,
+}
 
 /// <summary>What the running processor and runtime can execute (hardware acceleration and the needed instruction sets), for choosing a <see cref="SimdLevel"/>.</summary>
 public static class SimdCapabilities

@@ -2,11 +2,14 @@ using VaeCf.Evaluation;
 
 namespace VaeCf.Training;
 
-/// <summary>
-/// The optimizer, both Adam (Kingma and Ba, ICLR 2015) with PyTorch's update: <c>Adam</c> applies weight decay as a
-/// coupled L2 penalty in the loss (the original Mult-DAE's); <c>AdamW</c> decouples it (Loshchilov and Hutter, ICLR 2019).
-/// </summary>
-public enum OptimizerKind { Adam, AdamW }
+/// <summary>The optimizer: Adam (Kingma and Ba, ICLR 2015) with PyTorch's update, the two differing in how weight decay acts.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Weight decay as a coupled L2 penalty in the loss (the original Mult-DAE's).</summary>
+    Adam,
+    /// <summary>Decoupled weight decay (Loshchilov and Hutter, ICLR 2019).</summary>
+    AdamW,
+}
 
 /// <summary>How beta, the KL weight, grows over training (docs/protocol.md, "Annealing of beta").</summary>
 public enum AnnealSchedule
@@ -19,8 +22,14 @@ public enum AnnealSchedule
     Constant,
 }
 
-/// <summary>What ReduceLROnPlateau or early stopping watches on the validation users: <c>Ndcg</c> (NDCG@100, maximized) or <c>Loss</c> (the training objective without dropout, minimized).</summary>
-public enum MonitoredMetric { Ndcg, Loss }
+/// <summary>What ReduceLROnPlateau or early stopping watches on the validation users.</summary>
+public enum MonitoredMetric
+{
+    /// <summary>NDCG@100, maximized.</summary>
+    Ndcg,
+    /// <summary>The training objective without dropout (z = mu for Mult-VAE), minimized.</summary>
+    Loss,
+}
 
 /// <summary>Every training hyper-parameter, typed and validated; defaults are the paper's.</summary>
 public sealed record TrainingOptions
