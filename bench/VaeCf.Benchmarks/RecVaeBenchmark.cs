@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VaeCf.Data;
+using VaeCf.Model;
 using VaeCf.Model.RecVae;
 using VaeCf.Numerics;
 using VaeCf.Training;
@@ -126,7 +127,7 @@ public static class RecVaeBenchmark
                 int start = (b % batchesInData) * o.BatchSize;
                 var rows = order.AsSpan(start, Math.Min(o.BatchSize, clicks.Rows - start));
                 TrainingBenchmark.Mark(w, c, 0);
-                network.ForwardTraining(ws, clicks, rows, encoder ? config.InputDropout : 0f, rng);
+                network.ForwardTraining(ws, clicks, rows, encoder ? config.InputDropout : 0f, new TrainingDraws(o.Seed, b + 1));
                 TrainingBenchmark.Mark(w, c, 1);
                 network.NegativeLogLikelihood(ws, clicks, rows);
                 if (encoder) network.PriorKl(ws, prior, clicks, rows, training.Gamma, training.Beta);

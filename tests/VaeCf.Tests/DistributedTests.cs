@@ -138,12 +138,12 @@ public class DistributedTests
         Assert.Matches(@"#define MPI_STATUS_IGNORE \(MPI_Status \*\)1", text);
     }
 
-    public static TheoryData<string> TrainedKinds => new() { "vae", "dae" };
+    public static TheoryData<string> TrainedKinds => new() { "vae", "dae", "recvae" };
 
     /// <summary>
     /// The issue's acceptance test: P = 2 under mpiexec and P = 1, same global batch (odd slices:
     /// 483 users in batches of 125) and seed, give every parameter within float summation noise and
-    /// the same validation NDCG@100 history.
+    /// the same validation NDCG@100 history. RecVAE's 4 epochs are 48 encoder and 16 decoder steps.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(TrainedKinds))]
@@ -155,7 +155,7 @@ public class DistributedTests
         try
         {
             string[] train = ["train", "--data", TestData.MovieLensSmall, "--model", kind, "--epochs", "4", "--batch-size", "125", "--threads", "1",
-                "--hidden-dropout", kind == "dae" ? "0.2" : "0", "--no-example", "--overwrite"];
+                "--no-example", "--overwrite", .. kind == "recvae" ? Array.Empty<string>() : ["--hidden-dropout", kind == "dae" ? "0.2" : "0"]];
             var (oneCode, oneOutput) = Run(Dotnet, [Cli, .. train, "--output", Path.Combine(root, "one")]);
             Assert.True(oneCode == 0, oneOutput);
             var (twoCode, twoOutput) = Run(mpiexec, ["-n", "2", Dotnet, Cli, .. train, "--output", Path.Combine(root, "two")]);

@@ -84,7 +84,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var kind = settings.Kind;
         if (!kind.TrainsDataParallel && communicator.Size > 1)
             throw new VaeCfException(kind.IsTrained
-                ? $"--model {settings.ModelName} does not train across processes yet (Mult-VAE and Mult-DAE do); run it without mpiexec (or with --distributed off)."
+                ? $"--model {settings.ModelName} does not train across processes yet (Mult-VAE, Mult-DAE and RecVAE do); run it without mpiexec (or with --distributed off)."
                 : $"--model {settings.ModelName} is a closed-form fit on one process; run it without mpiexec (or with --distributed off).");
         var modelSettings = settings.ToModelSettings(data.ItemCount) with { Communicator = communicator };
         using var logging = CliLogging.CreateFactory();

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using VaeCf.Model;
+using VaeCf.Split;
 
 namespace VaeCf.Distributed;
 
@@ -33,6 +34,20 @@ public static class ParameterCheck
         ConfirmSame(communicator, Hash(parameters), epoch == 0
             ? "different initial parameters: the processes ran different builds or model options"
             : $"different parameters after epoch {epoch}: the processes ran different builds or on different machines' arithmetic");
+    }
+
+    /// <summary>
+    /// Throws (on every process alike) unless every process loaded the same training data and split
+    /// sizes and passed the same <paramref name="options"/> text: different data or flags would
+    /// otherwise desynchronize the collectives (a hang) or the model.
+    /// </summary>
+    public static void ConfirmSameSetup(ICommunicator communicator, SplitDataset data, string options)
+    {
+        if (communicator.Size == 1) return;
+        var train = data.Train;
+        long setup = Hash(train.RowPointers, Hash(train.ColumnIndices, Hash(options)));
+        setup = Hash([data.Validation.UserCount, data.Test.UserCount, train.Columns], setup);
+        ConfirmSame(communicator, setup, "different data or training options");
     }
 
     /// <summary>Throws (on every process alike) unless every process passed the same <paramref name="hash"/>.</summary>

@@ -115,9 +115,7 @@ public sealed class Trainer
         if (_communicator.Size > 1)
         {
             // Different data or options would desynchronize the collectives (a hang) or the model: refuse both at the start.
-            long setup = ParameterCheck.Hash(train.RowPointers, ParameterCheck.Hash(train.ColumnIndices, ParameterCheck.Hash((o with { Threads = 0 }).ToString())));
-            setup = ParameterCheck.Hash([data.Validation.UserCount, data.Test.UserCount, train.Columns], setup);
-            ParameterCheck.ConfirmSame(_communicator, setup, "different data or training options");
+            ParameterCheck.ConfirmSameSetup(_communicator, data, (o with { Threads = 0 }).ToString());
             ParameterCheck.Confirm(_communicator, network.Parameters.Values, 0);
         }
         var clock = Stopwatch.StartNew();

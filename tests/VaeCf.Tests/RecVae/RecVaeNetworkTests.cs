@@ -1,4 +1,5 @@
 using VaeCf.Data;
+using VaeCf.Model;
 using VaeCf.Model.RecVae;
 using VaeCf.Numerics;
 
@@ -108,7 +109,7 @@ public class RecVaeNetworkTests
         const int noiseSeed = 42;
         double LossAt()
         {
-            net.ForwardTraining(ws, x, rows, 0.5f, new Random(noiseSeed));
+            net.ForwardTraining(ws, x, rows, 0.5f, new TrainingDraws(noiseSeed, 1));
             return net.NegativeLogLikelihood(ws, x, rows) + net.PriorKl(ws, prior, x, rows, gamma, beta);
         }
 
@@ -145,7 +146,7 @@ public class RecVaeNetworkTests
         var x = CsrMatrix.FromRows(5, Enumerable.Range(0, 200).Select(u => new[] { u % 5 }).ToArray());
         var ws = net.CreateWorkspace(200, training: true);
         var rows = Enumerable.Range(0, 200).ToArray();
-        net.ForwardTraining(ws, x, rows, 0f, new Random(3));
+        net.ForwardTraining(ws, x, rows, 0f, new TrainingDraws(3, 1));
         var noise = ws.Noise.AsSpan(0, 200 * 50).ToArray();
         double mean = noise.Average(v => (double)v);
         double variance = noise.Average(v => (v - mean) * (v - mean));
@@ -171,7 +172,7 @@ public class RecVaeNetworkTests
         float RowNorm(int item) => net.Encoder.Gradients.AsSpan(slot.Offset + item * 5, 5).ToArray().Sum(Math.Abs);
         void Step(int user)
         {
-            net.ForwardTraining(ws, x, [user], 0f, new Random(1));
+            net.ForwardTraining(ws, x, [user], 0f, new TrainingDraws(1, 1));
             net.NegativeLogLikelihood(ws, x, [user]);
             net.PriorKl(ws, prior, x, [user], 0.005f, null);
             net.BackwardEncoder(ws);

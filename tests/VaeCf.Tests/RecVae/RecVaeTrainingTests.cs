@@ -148,16 +148,16 @@ public class RecVaeTrainingTests
         var ws = net.CreateWorkspace(100, training: true, net.Gemm);
         var encoderAdam = new VaeCf.Training.AdamOptimizer(net.Encoder.Parameters, VaeCf.Training.OptimizerKind.Adam, 1e-3f, 0f, 1);
         var decoderAdam = new VaeCf.Training.AdamOptimizer(net.DecoderParameters, VaeCf.Training.OptimizerKind.Adam, 1e-3f, 0f, 1);
-        var rng = new Random(1);
+        var draws = new VaeCf.Model.TrainingDraws(1, 1);
         var rows = Enumerable.Range(0, 100).ToArray();
         void Steps()
         {
-            net.ForwardTraining(ws, data.Train, rows, 0.5f, rng);
+            net.ForwardTraining(ws, data.Train, rows, 0.5f, draws);
             net.NegativeLogLikelihood(ws, data.Train, rows);
             net.PriorKl(ws, prior, data.Train, rows, 0.005f, null);
             net.BackwardEncoder(ws);
             encoderAdam.Step(net.Encoder.Gradients);
-            net.ForwardTraining(ws, data.Train, rows, 0f, rng);
+            net.ForwardTraining(ws, data.Train, rows, 0f, draws);
             net.NegativeLogLikelihood(ws, data.Train, rows);
             net.BackwardDecoder(ws);
             decoderAdam.Step(net.DecoderGradients);

@@ -171,18 +171,19 @@ public static class CompositePrior
     /// rowKl[r], with z = mu + noise * exp(logVar / 2). log q at its own sample is
     /// -(logVar + log 2 pi + noise^2) / 2, so its total derivative is -1/2 in logVar and 0 in mu
     /// (the paths through z and through mu cancel); log p depends on z only. The loss term is
-    /// mean_r rowWeight[r] * rowKl[r]: this adds its derivative in z to <paramref name="dZ"/> and its
+    /// sum_r rowWeight[r] * rowKl[r] / normalizer (the batch mean when normalizer is the batch's rows;
+    /// data-parallel slices pass the global batch): this adds its derivative in z to <paramref name="dZ"/> and its
     /// direct derivative in logVar to <paramref name="dLogVar"/>; the caller carries dZ into mu and
     /// logVar through the sampling. Rows are independent, so threads may split them.
     /// </summary>
     // z, logVar, noise, oldMu, oldLogVar, dZ, dLogVar: [rows x latent]; rowWeights, rowKl: [rows]; logWeights: [3]
     public static void Kl(ReadOnlySpan<float> z, ReadOnlySpan<float> logVar, ReadOnlySpan<float> noise,
         ReadOnlySpan<float> oldMu, ReadOnlySpan<float> oldLogVar, ReadOnlySpan<float> rowWeights, ReadOnlySpan<double> logWeights,
-        int rowStart, int rowEnd, int rows, int latent, Span<float> dZ, Span<float> dLogVar, Span<double> rowKl)
+        int rowStart, int rowEnd, int normalizer, int latent, Span<float> dZ, Span<float> dLogVar, Span<double> rowKl)
     {
         for (int r = rowStart; r < rowEnd; r++)
         {
-            float scale = rowWeights[r] / rows;
+            float scale = rowWeights[r] / normalizer;
             double kl = 0;
             for (int k = 0; k < latent; k++)
             {

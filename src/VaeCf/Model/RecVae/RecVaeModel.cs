@@ -26,6 +26,7 @@ public sealed class RecVaeModel : ModelDefinition
     public override string DisplayName => "RecVAE";
     /// <summary>True: RecVAE is fitted by gradient descent over epochs, with a history and a best epoch.</summary>
     public override bool IsTrained => true;
+    public override bool TrainsDataParallel => true;
 
     /// <summary>User-specific KL weight: beta_u = gamma x |history| (unless --anneal constant).</summary>
     public static readonly ModelOption<float> Gamma = ModelOption.Number("gamma", new RecVaeTrainingOptions().Gamma,
@@ -125,7 +126,7 @@ public sealed class RecVaeModel : ModelDefinition
     /// </summary>
     public override FittedModel Fit(SplitDataset data, ModelSettings settings, IFitObserver observer, CancellationToken cancellation)
     {
-        var result = new RecVaeTrainer(TrainingOptionsFor(settings), observer).Train(data, Config(settings, data.ItemCount), cancellation);
+        var result = new RecVaeTrainer(TrainingOptionsFor(settings), observer, settings.Communicator).Train(data, Config(settings, data.ItemCount), cancellation);
         return FittedModel.Trained(result);
     }
 

@@ -76,17 +76,18 @@ public sealed class RecVaeNetwork : IScorer
     /// <summary>
     /// Loads rows <paramref name="users"/> of <paramref name="clicks"/> with input dropout
     /// <paramref name="dropout"/>, encodes them, samples z = mu + eps * exp(logvar / 2) and decodes:
-    /// the logits end in <see cref="RecVaeWorkspace.Logits"/>. Clears the code gradients.
+    /// the logits end in <see cref="RecVaeWorkspace.Logits"/>. Clears the code gradients. Each user's
+    /// dropout mask and noise are its own <paramref name="draws"/>, whatever batch it is in.
     /// </summary>
-    public void ForwardTraining(RecVaeWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, Random rng)
+    public void ForwardTraining(RecVaeWorkspace ws, CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, TrainingDraws draws)
     {
         if (!ws.Training) throw new InvalidOperationException("A training pass needs a training workspace.");
         CheckItems(clicks);
-        ws.Input.Load(clicks, users, dropout, rng);
+        ws.Input.Load(clicks, users, dropout, draws);
         Encoder.Forward(ws.Encoder, ws.Input, ws.Gemm);
         int rows = users.Length, latent = Config.LatentSize;
         var noise = ws.Noise.AsSpan(0, rows * latent);
-        Gaussian.Fill(rng, noise);
+        for (int r = 0; r < rows; r++) draws.ForUser(users[r]).Gaussians(TrainingDraws.NoiseStream, noise.Slice(r * latent, latent));
         var mu = ws.Encoder.Mu;
         var logVar = ws.Encoder.LogVar;
         for (int r = 0; r < rows; r++)
@@ -116,7 +117,11 @@ public sealed class RecVaeNetwork : IScorer
     /// Batch mean of the multinomial negative log-likelihood of <paramref name="targets"/> rows
     /// <paramref name="users"/> (the same rows as the forward pass); the logits become its gradient.
     /// </summary>
-    public double NegativeLogLikelihood(RecVaeWorkspace ws, CsrMatrix targets, ReadOnlySpan<int> users)
+    /// <param name="normalizer">
+    /// The rows the mean is over; this batch's by default. Data-parallel training passes the global
+    /// batch, so the processes' losses and gradients sum to the one-process ones.
+    /// </param>
+    public double NegativeLogLikelihood(RecVaeWorkspace ws, CsrMatrix targets, ReadOnlySpan<int> users, int normalizer = 0)
     {
         int rows = users.Length, items = ItemCount;
         var userRows = ws.Users;
@@ -125,7 +130,8 @@ public sealed class RecVaeNetwork : IScorer
         double[] losses = ws.RowLosses;
         int[] pointers = targets.RowPointers, columns = targets.ColumnIndices;
         float[]? values = targets.Values;
-        float scale = 1f / rows;
+        int scaleRows = normalizer > 0 ? normalizer : rows;
+        float scale = 1f / scaleRows;
         // Rows are independent softmaxes; the targets are read in place from the CSR matrix.
         RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
         {
@@ -138,7 +144,7 @@ public sealed class RecVaeNetwork : IScorer
         });
         double total = 0;
         for (int r = 0; r < rows; r++) total += losses[r];
-        return total / rows;
+        return rows == 0 ? 0 : total / scaleRows;
     }
 
     /// <summary>
@@ -147,10 +153,12 @@ public sealed class RecVaeNetwork : IScorer
     /// <paramref name="clicks"/>). The prior's posterior component is <paramref name="priorEncoder"/>
     /// run on the same users without dropout. Adds the gradient to the code gradients.
     /// </summary>
-    public double PriorKl(RecVaeWorkspace ws, RecVaeEncoder priorEncoder, CsrMatrix clicks, ReadOnlySpan<int> users, float gamma, float? beta)
+    /// <param name="normalizer">As <see cref="NegativeLogLikelihood"/>'s: the rows the mean is over.</param>
+    public double PriorKl(RecVaeWorkspace ws, RecVaeEncoder priorEncoder, CsrMatrix clicks, ReadOnlySpan<int> users, float gamma, float? beta,
+        int normalizer = 0)
     {
         if (!ws.Training) throw new InvalidOperationException("The prior's KL needs a training workspace.");
-        int rows = users.Length, latent = Config.LatentSize;
+        int rows = users.Length, latent = Config.LatentSize, scaleRows = normalizer > 0 ? normalizer : rows;
         ws.PriorInput.Load(clicks, users, 0f, null);
         priorEncoder.Forward(ws.PriorActivations!, ws.PriorInput, ws.Gemm);
         var weights = ws.KlWeights;
@@ -160,10 +168,10 @@ public sealed class RecVaeNetwork : IScorer
         float[] dZ = ws.DCode, dLogVar = ws.Encoder.DLogVar;
         double[] rowKl = ws.RowKl, logMixture = _logMixtureWeights;
         RangeParallel.For(ws.Gemm.Threads, rows, 16, (start, end) =>
-            CompositePrior.Kl(z, logVar, noise, oldMu, oldLogVar, weights, logMixture, start, end, rows, latent, dZ, dLogVar, rowKl));
+            CompositePrior.Kl(z, logVar, noise, oldMu, oldLogVar, weights, logMixture, start, end, scaleRows, latent, dZ, dLogVar, rowKl));
         double total = 0;
         for (int r = 0; r < rows; r++) total += weights[r] * rowKl[r];
-        return total / rows;
+        return rows == 0 ? 0 : total / scaleRows;
     }
 
     /// <summary>Sum of a user's history values: the click count for a binary matrix (the authors' user_ratings.sum()).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VaeCf.Data;
+using VaeCf.Distributed;
 using VaeCf.Evaluation;
 using VaeCf.Numerics;
 using VaeCf.Split;
@@ -40,18 +41,32 @@ public sealed class RecVaeTrainingResult : ITrainingOutcome
 /// Encoder and decoder have separate Adam states. After each epoch, validation NDCG@100 picks the
 /// best parameters, which are finally evaluated on the test users.
 /// </summary>
+/// <remarks>
+/// Each pass is one round of per-user draws (<see cref="TrainingDraws"/>, round
+/// (epoch - 1) x passes + pass + 1): input-dropout masks and noise depend on the seed, the round
+/// and the user only, and the shuffle has its own stream, so P data-parallel processes
+/// (<see cref="RecVaeDataParallelStep"/>) train the one-process model.
+/// </remarks>
 public sealed class RecVaeTrainer
 {
     private readonly RecVaeTrainingOptions _options;
     private readonly ITrainingObserver _observer;
+    private readonly ICommunicator _communicator;
 
     /// <summary>A trainer with fixed options; <paramref name="observer"/> hears of each epoch and batch (none when null).</summary>
+    /// <param name="options">The training options, validated here.</param>
+    /// <param name="observer">Told of each epoch and batch; only rank 0's is.</param>
+    /// <param name="communicator">
+    /// The processes training together (data parallelism); one process when null. Every process
+    /// must call Train with the same data and options.
+    /// </param>
     /// <exception cref="VaeCfException">An option is out of range (<see cref="RecVaeTrainingOptions.Validate"/>).</exception>
-    public RecVaeTrainer(RecVaeTrainingOptions options, ITrainingObserver? observer = null)
+    public RecVaeTrainer(RecVaeTrainingOptions options, ITrainingObserver? observer = null, ICommunicator? communicator = null)
     {
         options.Validate();
         _options = options;
-        _observer = observer ?? new NullObserver();
+        _communicator = communicator ?? SingleProcessCommunicator.Instance;
+        _observer = observer is not null && _communicator.IsRoot ? observer : new NullObserver();
     }
 
     private sealed class NullObserver : ITrainingObserver;
@@ -84,8 +99,9 @@ public sealed class RecVaeTrainer
         var decoderAdam = new AdamOptimizer(network.DecoderParameters, OptimizerKind.Adam, o.LearningRate, 0f, threads);
         var prior = new RecVaeEncoder(network.Config);
         prior.CopyFrom(network.Encoder);
-        var workspace = network.CreateWorkspace(Math.Min(o.BatchSize, users), training: true, network.Gemm);
-        var evaluator = new Evaluator(o.EvaluationBatchSize, threads);
+        var step = new RecVaeDataParallelStep(network, _communicator, Math.Min(o.BatchSize, users), network.Gemm);
+        var evaluator = new Evaluator(o.EvaluationBatchSize, threads, communicator: _communicator);
+        // The shuffle's own stream: every process draws the same order, whatever the draws per user.
         var rng = new Random(o.Seed);
         var order = Enumerable.Range(0, users).ToArray();
         var bestEncoder = (float[])network.Encoder.Parameters.Values.Clone();
@@ -98,6 +114,12 @@ public sealed class RecVaeTrainer
         bool cancelled = false, diverged = false;
         string? stopReason = null;
         bool hasValidation = Enumerable.Range(0, data.Validation.UserCount).Any(u => data.Validation.Targets.RowLength(u) > 0);
+        int passes = o.EncoderPasses + o.DecoderPasses;
+        if (_communicator.Size > 1)
+        {
+            ParameterCheck.ConfirmSameSetup(_communicator, data, (o with { Threads = 0 }).ToString() + network.Config);
+            ConfirmSameParameters(network, prior, 0);
+        }
         var clock = Stopwatch.StartNew();
 
         for (int epoch = 1; epoch <= o.Epochs && !cancelled && !diverged; epoch++)
@@ -106,31 +128,33 @@ public sealed class RecVaeTrainer
             _observer.OnEpochStart(epoch, batchesPerEpoch);
             int batchNumber = 0;
             double passLoss = 0;
-            for (int pass = 0; pass < o.EncoderPasses + o.DecoderPasses && !cancelled && !diverged; pass++)
+            for (int pass = 0; pass < passes && !cancelled && !diverged; pass++)
             {
                 bool encoderPass = pass < o.EncoderPasses;
+                // Every process copies the same encoder (the parameter checks confirm it), so the prior is the same everywhere.
                 if (pass == o.EncoderPasses) prior.CopyFrom(network.Encoder);
                 rng.Shuffle(order);
+                var draws = new TrainingDraws(o.Seed, (epoch - 1) * passes + pass + 1);
                 double lossSum = 0;
                 for (int b = 0; b < batchesPerPass; b++)
                 {
-                    if (cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
+                    // Alone, stop before the batch; together, the wish to stop travels with the batch's sums so every process stops at the same one.
+                    if (_communicator.Size == 1 && cancellation.IsCancellationRequested) { cancelled = true; stopReason = "cancelled"; break; }
                     int start = b * o.BatchSize, count = Math.Min(o.BatchSize, users - start);
                     var rows = order.AsSpan(start, count);
                     double loss;
+                    bool stop;
                     if (encoderPass)
                     {
-                        network.ForwardTraining(workspace, train, rows, network.Config.InputDropout, rng);
-                        loss = network.NegativeLogLikelihood(workspace, train, rows);
-                        loss += network.PriorKl(workspace, prior, train, rows, o.Gamma, o.Beta);
-                        network.BackwardEncoder(workspace);
+                        (loss, stop) = step.Encoder(train, rows, prior, o.Gamma, o.Beta, draws, cancellation.IsCancellationRequested);
+                        if (stop) { cancelled = true; stopReason = "cancelled"; break; }
                         encoderAdam.Step(network.Encoder.Gradients);
+                        step.AfterEncoderUpdate();
                     }
                     else
                     {
-                        network.ForwardTraining(workspace, train, rows, 0f, rng);
-                        loss = network.NegativeLogLikelihood(workspace, train, rows);
-                        network.BackwardDecoder(workspace);
+                        (loss, stop) = step.Decoder(train, rows, draws, cancellation.IsCancellationRequested);
+                        if (stop) { cancelled = true; stopReason = "cancelled"; break; }
                         decoderAdam.Step(network.DecoderGradients);
                     }
                     if (!double.IsFinite(loss))
@@ -168,6 +192,8 @@ public sealed class RecVaeTrainer
                 validation?.Get(MetricKind.Recall, 50).Mean ?? double.NaN,
                 o.LearningRate, epochClock.Elapsed.TotalSeconds, isBest);
             history.Add(record);
+            if (epoch % Trainer.ParameterCheckEvery == 0 || epoch == o.Epochs || cancelled)
+                ConfirmSameParameters(network, prior, epoch);
             _observer.OnEpochEnd(record);
         }
 
@@ -187,5 +213,13 @@ public sealed class RecVaeTrainer
             Diverged = diverged,
             StopReason = stopReason,
         };
+    }
+
+    /// <summary>Encoder, decoder and the prior's frozen encoder: all three must be the same on every process.</summary>
+    private void ConfirmSameParameters(RecVaeNetwork network, RecVaeEncoder prior, int epoch)
+    {
+        ParameterCheck.Confirm(_communicator, network.Encoder.Parameters.Values, epoch);
+        ParameterCheck.Confirm(_communicator, network.DecoderParameters.Values, epoch);
+        ParameterCheck.Confirm(_communicator, prior.Parameters.Values, epoch);
     }
 }

@@ -38,12 +38,14 @@ public sealed class SparseInputBatch
     /// <summary>
     /// Rows <paramref name="users"/> of <paramref name="clicks"/>, normalized to unit L2 norm (an
     /// empty row stays empty), each entry dropped with probability <paramref name="dropout"/> and the
-    /// survivors scaled by 1 / (1 - dropout): the same input as Mult-VAE's.
+    /// survivors scaled by 1 / (1 - dropout): the same input as Mult-VAE's. Entry e of user u is
+    /// dropped by u's own draw e (<see cref="TrainingDraws"/>), so the mask does not depend on the
+    /// batch the user is in (data-parallel slices see the one-process masks).
     /// </summary>
-    public void Load(CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, Random? rng)
+    public void Load(CsrMatrix clicks, ReadOnlySpan<int> users, float dropout, TrainingDraws? draws)
     {
         if (users.Length > MaxRows) throw new ArgumentException($"Batch of {users.Length} rows exceeds the buffer's {MaxRows}.");
-        if (dropout > 0f && rng is null) throw new ArgumentNullException(nameof(rng), "Dropout needs a seeded random source.");
+        if (dropout > 0f && draws is null) throw new ArgumentNullException(nameof(draws), "Dropout needs the seeded draws.");
         int total = 0;
         foreach (int u in users) total += clicks.RowLength(u);
         if (Columns.Length < total) { Columns = new int[total * 2]; Values = new float[total * 2]; }
@@ -57,9 +59,10 @@ public sealed class SparseInputBatch
             var vals = clicks.RowValues(u);
             float inverseNorm = clicks.InverseL2Norm(u);
             if (inverseNorm == 0f) continue;
+            var userDraws = dropout > 0f ? draws!.Value.ForUser(u) : default;
             for (int e = 0; e < cols.Length; e++)
             {
-                if (dropout > 0f && rng!.NextSingle() < dropout) continue;
+                if (dropout > 0f && userDraws.Uniform(TrainingDraws.InputDropoutStream, e) < dropout) continue;
                 Columns[n] = cols[e];
                 Values[n] = (vals.IsEmpty ? 1f : vals[e]) * inverseNorm * keepScale;
                 n++;
