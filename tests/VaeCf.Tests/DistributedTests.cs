@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using VaeCf.Data;
 using VaeCf.Distributed;
 using VaeCf.Model;
+using VaeCf.Model.RecVae;
 using VaeCf.Numerics;
 using VaeCf.Persistence;
 
@@ -64,6 +65,53 @@ public class DistributedTests
         float scale = wholeGradient.Max(Math.Abs);
         for (int i = 0; i < summed.Length; i++)
             Assert.True(Math.Abs(summed[i] - wholeGradient[i]) <= 1e-5f * scale, $"gradient {i}: slices {summed[i]} vs whole {wholeGradient[i]}");
+    }
+
+    [Fact]
+    public void RecVaeSlicesWithTheGlobalNormalizerSumToTheWholeBatchGradient()
+    {
+        var config = new RecVaeConfig { ItemCount = 30, HiddenSize = 10, LatentSize = 4, EncoderLayers = 2, InputDropout = 0.5f };
+        var net = new RecVaeNetwork(config, new GemmEngine(1));
+        net.Initialize(4);
+        var prior = new RecVaeEncoder(config);
+        prior.Initialize(new Random(9));
+        var x = Clicks(7, 30, 2);
+        int[] rows = [6, 2, 0, 5, 3, 1, 4];
+        var draws = new TrainingDraws(11, 3);
+
+        (double Loss, float[] Encoder, float[] Decoder, float[] Logits) Step(ReadOnlySpan<int> part, int normalizer)
+        {
+            var ws = net.CreateWorkspace(part.Length, training: true);
+            net.ForwardTraining(ws, x, part, config.InputDropout, draws);
+            var logits = ws.Logits.AsSpan(0, part.Length * 30).ToArray();
+            double loss = net.NegativeLogLikelihood(ws, x, part, normalizer) + net.PriorKl(ws, prior, x, part, 0.005f, null, normalizer);
+            net.Encoder.ClearGradients();
+            net.BackwardDecoder(ws);
+            net.BackwardEncoder(ws);
+            return (loss, (float[])net.Encoder.Gradients.Clone(), (float[])net.DecoderGradients.Clone(), logits);
+        }
+
+        var whole = Step(rows, 7);
+        double loss = 0;
+        var encoder = new float[whole.Encoder.Length];
+        var decoder = new float[whole.Decoder.Length];
+        foreach (var (start, count) in new[] { DataParallelStep.Slice(7, 0, 2), DataParallelStep.Slice(7, 1, 2) })
+        {
+            var part = Step(rows.AsSpan(start, count), 7);
+            // Each user's dropout mask and noise, hence logits, are the same whichever batch it is in.
+            Assert.Equal(whole.Logits.AsSpan(start * 30, count * 30).ToArray(), part.Logits);
+            loss += part.Loss;
+            for (int i = 0; i < encoder.Length; i++) encoder[i] += part.Encoder[i];
+            for (int i = 0; i < decoder.Length; i++) decoder[i] += part.Decoder[i];
+        }
+        Assert.Equal(whole.Loss, loss, 1e-9 * Math.Abs(loss));
+        foreach (var (summed, expected) in new[] { (encoder, whole.Encoder), (decoder, whole.Decoder) })
+        {
+            float scale = expected.Max(Math.Abs);
+            Assert.True(scale > 0);
+            for (int i = 0; i < summed.Length; i++)
+                Assert.True(Math.Abs(summed[i] - expected[i]) <= 1e-5f * scale, $"gradient {i}: slices {summed[i]} vs whole {expected[i]}");
+        }
     }
 
     [Fact]
