@@ -75,7 +75,16 @@ public static class DistributedBench
         var optimizer = new AdamOptimizer(network.Parameters, OptimizerKind.Adam, 1e-3f, 0f, threads);
         string reductionName = args.SkipWhile(a => a != "--reduction").Skip(1).FirstOrDefault() ?? "touched";
         var reduction = reductionName == "touched" ? GradientReduction.TouchedRows : GradientReduction.Dense;
-        var step = new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction };
+        string overlapName = args.SkipWhile(a => a != "--overlap").Skip(1).FirstOrDefault() ?? "none";
+        var overlap = overlapName switch
+        {
+            "none" => ReductionOverlap.None,
+            "output" => ReductionOverlap.OutputLayer,
+            _ => throw new ArgumentException($"--overlap takes none or output, got {overlapName}"),
+        };
+        int buckets = (int)Option(args, "--buckets", 1);
+        string asyncProgress = Environment.GetEnvironmentVariable("MPICH_ASYNC_PROGRESS") is "1" ? ", MPICH_ASYNC_PROGRESS=1" : "";
+        using var step = new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction, Overlap = overlap, OverlapBuckets = buckets };
         var order = Enumerable.Range(0, clicks.Rows).ToArray();
         new Random(1).Shuffle(order);
         var batchTimes = new List<double>();
@@ -105,10 +114,13 @@ public static class DistributedBench
         long bytesPerBatch = comm.Size > 1 ? step.BytesReduced / step.Steps : 0;
         if (comm.IsRoot)
         {
-            Console.WriteLine($"# data-parallel step, {Name(kind)} [{items}-600-200-600-{items}], global batch {batch}, {comm.Description} x {threads} thread(s), {reductionName} reduction, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            Console.WriteLine($"# data-parallel step, {Name(kind)} [{items}-600-200-600-{items}], global batch {batch}, {comm.Description} x {threads} thread(s), {reductionName} reduction, " +
+                $"overlap {overlapName}{(overlap == ReductionOverlap.OutputLayer ? $" in {buckets} bucket(s)" : "")}{asyncProgress}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             Console.WriteLine("processes,threads,batch_ms,compute_ms,allreduce_ms,adam_ms,communication_share,bytes_reduced_per_batch");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{comm.Size},{threads},{figures[0] * 1e3:F1},{(figures[0] - figures[1] - figures[2]) * 1e3:F1},{figures[1] * 1e3:F1},{figures[2] * 1e3:F1},{figures[1] / figures[0]:F3},{bytesPerBatch}"));
+            // Equal hashes across reductions and overlaps (same P) show they sum the same numbers.
+            Console.WriteLine($"# parameter hash after {warmup + batches} steps: {ParameterCheck.Hash(network.Parameters.Values):x16}");
         }
         return 0;
     }

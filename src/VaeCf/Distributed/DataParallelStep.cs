@@ -18,6 +18,21 @@ public enum GradientReduction
     TouchedRows,
 }
 
+/// <summary>When the output layer's gradient (the largest part of the sums) starts being summed.</summary>
+public enum ReductionOverlap
+{
+    /// <summary>After the whole backward pass, with the other layers (blocking MPI_Allreduce).</summary>
+    None,
+    /// <summary>
+    /// As soon as the backward pass has computed the output layer's [dW; db] (its first GEMM), in
+    /// <see cref="DataParallelStep.OverlapBuckets"/> non-blocking sums (MPI_Iallreduce); the rest of
+    /// the backward pass runs meanwhile, MPI_Test between its layers lets MPICH move the transfer on
+    /// (or an MPI progress thread does, with MPICH_ASYNC_PROGRESS=1), and the step waits for them
+    /// after the other layers' sums.
+    /// </summary>
+    OutputLayer,
+}
+
 /// <summary>
 /// One synchronous data-parallel training step: the global batch is cut into one contiguous slice
 /// per process; each runs forward and backward on its slice with the loss normalized by the global
@@ -25,18 +40,28 @@ public enum GradientReduction
 /// holds the one-process gradient (up to float summation order) and takes the same optimizer step.
 /// With one process it is the plain step, and nothing is reduced.
 /// </summary>
-public sealed class DataParallelStep
+public sealed class DataParallelStep : IDisposable
 {
     private readonly AutoencoderNetwork _network;
     private readonly ICommunicator _communicator;
     private readonly NetworkWorkspace _workspace;
     private readonly double[] _scalars = new double[3];
     private readonly TouchedRowsReduction _touchedRows = new();
+    /// <summary>Where the output layer's weight and bias gradient begins; it runs to the end of the buffer.</summary>
+    private readonly int _outputLayerOffset;
+    private readonly Action<int> _onLayerGradientReady;
+    private INonBlockingSum[] _outputLayerSums = [];
+    private bool _outputLayerInFlight;
+    private long _hookTicks;
 
     /// <summary>How the input layer's gradient is summed; both give the same sums. Touched rows won on bytes (67 MB against 98 MB per ML-20M batch) and time (docs/distributed.md).</summary>
     public GradientReduction Reduction { get; init; } = GradientReduction.TouchedRows;
+    /// <summary>When the output layer's gradient starts being summed; both give the same sums (docs/distributed.md has the measurements).</summary>
+    public ReductionOverlap Overlap { get; init; } = ReductionOverlap.None;
+    /// <summary>Non-blocking sums the output layer's gradient is cut into with <see cref="ReductionOverlap.OutputLayer"/>.</summary>
+    public int OverlapBuckets { get; init; } = 1;
 
-    /// <summary>Seconds spent in the gradient and loss reductions (zero with one process).</summary>
+    /// <summary>Seconds spent in the gradient and loss reductions, including starting and testing the overlapped ones during the backward pass (zero with one process).</summary>
     public double CommunicationSeconds { get; private set; }
     /// <summary>Seconds spent in forward, loss and backward on this process's slice.</summary>
     public double ComputeSeconds { get; private set; }
@@ -53,6 +78,8 @@ public sealed class DataParallelStep
         // The largest slice of any global batch of at most globalBatch rows.
         int slice = Math.Max(1, (globalBatch + communicator.Size - 1) / communicator.Size);
         _workspace = network.CreateWorkspace(slice, gemm);
+        _outputLayerOffset = network.WeightSlot(network.LayerCount - 1).Offset;
+        _onLayerGradientReady = OnLayerGradientReady;
     }
 
     /// <summary>This process's contiguous share [start, start + count) of a global batch of <paramref name="globalCount"/> rows.</summary>
@@ -71,13 +98,15 @@ public sealed class DataParallelStep
     {
         var (start, count) = Slice(globalRows.Length, _communicator.Rank, _communicator.Size);
         var rows = globalRows.Slice(start, count);
+        bool overlap = Overlap == ReductionOverlap.OutputLayer && _communicator.Size > 1;
+        _hookTicks = 0;
         long t0 = Stopwatch.GetTimestamp();
         LossParts local;
         if (count > 0)
         {
             _network.Forward(_workspace, clicks, rows, training: true, draws);
             local = _network.ComputeLoss(_workspace, clicks, rows, beta, normalizer: globalRows.Length);
-            _network.Backward(_workspace);
+            _network.Backward(_workspace, overlap ? _onLayerGradientReady : null);
         }
         else
         {
@@ -85,24 +114,75 @@ public sealed class DataParallelStep
             _network.ClearGradients();
             local = new LossParts(0, 0, beta);
         }
+        // Every process must start the same collectives in the same order, an empty slice too.
+        if (overlap && !_outputLayerInFlight) OnLayerGradientReady(_network.LayerCount - 1);
         long t1 = Stopwatch.GetTimestamp();
-        ComputeSeconds += Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+        double hookSeconds = (double)_hookTicks / Stopwatch.Frequency;
+        ComputeSeconds += Stopwatch.GetElapsedTime(t0, t1).TotalSeconds - hookSeconds;
         Steps++;
         if (_communicator.Size == 1) return (local, stopRequested);
 
-        if (Reduction == GradientReduction.TouchedRows) SumTouchedRows();
+        // The output layer's gradient is either in flight already or summed here with the rest.
+        int rest = overlap ? _outputLayerOffset : _network.Gradients.Length;
+        if (Reduction == GradientReduction.TouchedRows) SumTouchedRows(rest);
         else
         {
-            _communicator.Sum(_network.Gradients);
-            BytesReduced += (long)_network.Gradients.Length * sizeof(float);
+            _communicator.Sum(_network.Gradients.AsSpan(0, rest));
+            BytesReduced += (long)rest * sizeof(float);
         }
         _scalars[0] = local.NegativeLogLikelihood;
         _scalars[1] = local.Kl;
         _scalars[2] = stopRequested ? 1 : 0;
         _communicator.Sum(_scalars);
         BytesReduced += _scalars.Length * sizeof(double);
-        CommunicationSeconds += Stopwatch.GetElapsedTime(t1).TotalSeconds;
+        if (overlap)
+        {
+            foreach (var sum in _outputLayerSums) sum.Wait();
+            _outputLayerInFlight = false;
+        }
+        CommunicationSeconds += Stopwatch.GetElapsedTime(t1).TotalSeconds + hookSeconds;
         return (new LossParts(_scalars[0], _scalars[1], beta), _scalars[2] > 0);
+    }
+
+    /// <summary>
+    /// The backward pass's hook: the output layer's gradient is final, so its sums start; after
+    /// later layers, a test of the first unfinished one gives MPI a chance to move them on.
+    /// </summary>
+    private void OnLayerGradientReady(int layer)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        if (layer == _network.LayerCount - 1)
+        {
+            if (_outputLayerSums.Length == 0) _outputLayerSums = PrepareOutputLayerSums();
+            foreach (var sum in _outputLayerSums) sum.Start();
+            _outputLayerInFlight = true;
+            BytesReduced += (long)(_network.Gradients.Length - _outputLayerOffset) * sizeof(float);
+        }
+        else if (_outputLayerInFlight)
+            foreach (var sum in _outputLayerSums)
+                if (!sum.Test()) break;
+        _hookTicks += Stopwatch.GetTimestamp() - t0;
+    }
+
+    /// <summary>The output layer's [W; b] gradient cut into <see cref="OverlapBuckets"/> contiguous pieces, each a sum of its own.</summary>
+    private INonBlockingSum[] PrepareOutputLayerSums()
+    {
+        int length = _network.Gradients.Length - _outputLayerOffset;
+        int buckets = Math.Clamp(OverlapBuckets, 1, length);
+        var sums = new INonBlockingSum[buckets];
+        for (int b = 0; b < buckets; b++)
+        {
+            int start = (int)((long)length * b / buckets), end = (int)((long)length * (b + 1) / buckets);
+            sums[b] = _communicator.PrepareSum(_network.Gradients, _outputLayerOffset + start, end - start);
+        }
+        return sums;
+    }
+
+    /// <summary>Unpins the gradient buffer held for the non-blocking sums.</summary>
+    public void Dispose()
+    {
+        foreach (var sum in _outputLayerSums) sum.Dispose();
+        _outputLayerSums = [];
     }
 
     /// <summary>
@@ -118,16 +198,17 @@ public sealed class DataParallelStep
 
     /// <summary>
     /// Sums the touched input rows (their union over processes, packed together) and, in place,
-    /// every other parameter's gradient: the rows are the only part worth the copies.
+    /// every other parameter's gradient before <paramref name="end"/>: the rows are the only part
+    /// worth the copies.
     /// </summary>
-    private void SumTouchedRows()
+    private void SumTouchedRows(int end)
     {
         var gradients = _network.Gradients;
         var slot = _network.WeightSlot(0);
         BytesReduced += _touchedRows.Sum(_communicator, gradients, slot.Offset, _network.ItemCount, _network.Shapes[0].Outputs, _workspace.TouchedInputRows);
         // The input weight's bias and every later layer lie after it in the buffer; anything before it is summed too.
         _communicator.Sum(gradients.AsSpan(0, slot.Offset));
-        _communicator.Sum(gradients.AsSpan(slot.Offset + slot.Length));
-        BytesReduced += (long)(gradients.Length - slot.Length) * sizeof(float);
+        _communicator.Sum(gradients.AsSpan(slot.Offset + slot.Length, end - slot.Offset - slot.Length));
+        BytesReduced += (long)(end - slot.Length) * sizeof(float);
     }
 }

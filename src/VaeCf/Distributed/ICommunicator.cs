@@ -23,8 +23,12 @@ public interface ICommunicator : IDisposable
     void Max(Span<long> values);
     /// <summary>Element-wise minimum over all processes, in place.</summary>
     void Min(Span<long> values);
-    /// <summary>Starts an in-place sum and returns at once; the buffer must not be touched until <see cref="IPendingReduction.Wait"/> returns.</summary>
-    IPendingReduction StartSum(float[] buffer, int offset, int count);
+    /// <summary>
+    /// An in-place sum of buffer[offset, offset + count) that is started, and later finished, as often
+    /// as needed (MPI_Iallreduce): the buffer stays pinned until the handle is disposed, so a start
+    /// allocates nothing. Every process must start its sums in the same order as its other collectives.
+    /// </summary>
+    INonBlockingSum PrepareSum(float[] buffer, int offset, int count);
     /// <summary>Copies rank <paramref name="root"/>'s bytes to every process.</summary>
     void Broadcast(Span<byte> values, int root);
     void Barrier();
@@ -34,10 +38,17 @@ public interface ICommunicator : IDisposable
     void Abort(int exitCode);
 }
 
-/// <summary>A reduction in flight.</summary>
-public interface IPendingReduction
+/// <summary>A sum that runs while the caller computes (see <see cref="ICommunicator.PrepareSum"/>).</summary>
+public interface INonBlockingSum : IDisposable
 {
-    /// <summary>True once the result is in the buffer (lets the caller progress the transfer between pieces of work).</summary>
+    /// <summary>Starts the sum and returns at once; its range must not be touched until <see cref="Test"/> says true or <see cref="Wait"/> returns.</summary>
+    void Start();
+    /// <summary>
+    /// True once the result is in the buffer (or nothing is in flight). Without an MPI progress
+    /// thread, MPICH moves a transfer on only inside MPI calls, so calling this between pieces of
+    /// work is what lets it progress.
+    /// </summary>
     bool Test();
+    /// <summary>Returns when the result is in the buffer (at once when nothing is in flight).</summary>
     void Wait();
 }

@@ -63,11 +63,12 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             }
     }
 
-    public IPendingReduction StartSum(float[] buffer, int offset, int count)
+    public INonBlockingSum PrepareSum(float[] buffer, int offset, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         if ((long)offset + count > buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
-        return new Pending(this, buffer, offset, count);
+        return new NonBlockingSum(this, buffer, offset, count);
     }
 
     public void Broadcast(Span<byte> values, int root)
@@ -103,55 +104,69 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         if (code != MpiLibrary.Success) throw new InvalidOperationException($"{call} failed with MPI error code {code}.");
     }
 
-    /// <summary>Non-blocking sums (MPI_Iallreduce) over a pinned array, one request per piece.</summary>
-    private sealed class Pending : IPendingReduction
+    /// <summary>Non-blocking sums (MPI_Iallreduce) over an array pinned for the handle's life, one request per piece of at most <see cref="MaxCount"/>.</summary>
+    private sealed class NonBlockingSum : INonBlockingSum
     {
         private readonly MpiCommunicator _owner;
         private GCHandle _pin;
+        private readonly float* _start;
+        private readonly int _count;
         private readonly int[] _requests;
-        private bool _done;
+        private bool _inFlight;
 
-        public Pending(MpiCommunicator owner, float[] buffer, int offset, int count)
+        public NonBlockingSum(MpiCommunicator owner, float[] buffer, int offset, int count)
         {
             _owner = owner;
             _pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
-            var start = (float*)_pin.AddrOfPinnedObject() + offset;
+            _start = (float*)_pin.AddrOfPinnedObject() + offset;
+            _count = count;
             _requests = new int[(count + MaxCount - 1) / MaxCount];
+        }
+
+        public void Start()
+        {
+            ObjectDisposedException.ThrowIf(!_pin.IsAllocated, this);
+            if (_inFlight) throw new InvalidOperationException("This sum is already in flight.");
             for (int i = 0; i < _requests.Length; i++)
             {
-                int piece = Math.Min(MaxCount, count - i * MaxCount);
+                int piece = Math.Min(MaxCount, _count - i * MaxCount);
                 fixed (int* request = &_requests[i])
-                    Check(owner._mpi.Iallreduce(MpiLibrary.InPlace, start + (long)i * MaxCount, piece, MpiLibrary.Float, MpiLibrary.OpSum,
+                    Check(_owner._mpi.Iallreduce(MpiLibrary.InPlace, _start + (long)i * MaxCount, piece, MpiLibrary.Float, MpiLibrary.OpSum,
                         MpiLibrary.CommWorld, request), "MPI_Iallreduce");
             }
-            if (_requests.Length == 0) Release();
+            _inFlight = _requests.Length > 0;
         }
 
         public bool Test()
         {
-            if (_done) return true;
-            foreach (ref int request in _requests.AsSpan())
+            if (!_inFlight) return true;
+            // A completed request becomes MPI_REQUEST_NULL, which MPI_Test reports as complete again.
+            for (int i = 0; i < _requests.Length; i++)
             {
                 int flag = 0;
-                fixed (int* r = &request) Check(_owner._mpi.Test(r, &flag, MpiLibrary.StatusIgnore), "MPI_Test");
+                fixed (int* r = &_requests[i]) Check(_owner._mpi.Test(r, &flag, MpiLibrary.StatusIgnore), "MPI_Test");
                 if (flag == 0) return false;
             }
-            Release();
+            _inFlight = false;
             return true;
         }
 
         public void Wait()
         {
-            if (_done) return;
-            foreach (ref int request in _requests.AsSpan())
-                fixed (int* r = &request) Check(_owner._mpi.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait");
-            Release();
+            if (!_inFlight) return;
+            for (int i = 0; i < _requests.Length; i++)
+                fixed (int* r = &_requests[i]) Check(_owner._mpi.Wait(r, MpiLibrary.StatusIgnore), "MPI_Wait");
+            _inFlight = false;
         }
 
-        private void Release()
+        public void Dispose()
         {
-            _done = true;
-            if (_pin.IsAllocated) _pin.Free();
+            if (!_pin.IsAllocated) return;
+            // MPI may still write into the buffer: finish first, unless MPI is already gone.
+            int finalized = 0;
+            _owner._mpi.Finalized(&finalized);
+            if (finalized == 0) Wait();
+            _pin.Free();
         }
     }
 }

@@ -16,17 +16,19 @@ public sealed class SingleProcessCommunicator : ICommunicator
     public void Sum(Span<double> values) { }
     public void Max(Span<long> values) { }
     public void Min(Span<long> values) { }
-    public IPendingReduction StartSum(float[] buffer, int offset, int count) => Done.Instance;
+    public INonBlockingSum PrepareSum(float[] buffer, int offset, int count) => Done.Instance;
     public void Broadcast(Span<byte> values, int root) { }
     public void Barrier() { }
     public double Seconds => Stopwatch.GetElapsedTime(Started).TotalSeconds;
     public void Abort(int exitCode) => Environment.Exit(exitCode);
     public void Dispose() { }
 
-    private sealed class Done : IPendingReduction
+    private sealed class Done : INonBlockingSum
     {
         public static readonly Done Instance = new();
+        public void Start() { }
         public bool Test() => true;
         public void Wait() { }
+        public void Dispose() { }
     }
 }

@@ -277,7 +277,11 @@ public sealed class AutoencoderNetwork : IScorer
     }
 
     /// <summary>Writes every parameter's gradient for the last <see cref="ComputeLoss"/>.</summary>
-    public void Backward(NetworkWorkspace ws)
+    /// <param name="layerGradientReady">
+    /// Told a layer's index as soon as its weight and bias gradients are final (the output layer's
+    /// first), while the rest of the pass runs: data-parallel training starts summing them there.
+    /// </param>
+    public void Backward(NetworkWorkspace ws, Action<int>? layerGradientReady = null)
     {
         if (!ws.Training) throw new InvalidOperationException("Backward needs a training forward pass on the same workspace.");
         int rows = ws.Rows;
@@ -298,6 +302,7 @@ public sealed class AutoencoderNetwork : IScorer
             else
                 DenseLayer.BackwardParameters(ws.Gemm, Gradients.AsSpan(_weights[l].Offset, _weights[l].Length),
                     Gradients.AsSpan(_biases[l].Offset, _biases[l].Length), LayerInput(ws, l, rows), dOut, rows, inputs, outputs);
+            layerGradientReady?.Invoke(l);
 
             float[] dInput = ReferenceEquals(dOutput, ws.GradientA) ? ws.GradientB : ws.GradientA;
             DenseLayer.BackwardInput(ws.Gemm, dInput.AsSpan(0, rows * inputs), dOut, Parameters.View(_weights[l]), rows, inputs, outputs);
@@ -318,6 +323,7 @@ public sealed class AutoencoderNetwork : IScorer
         ws.Profile?.Mark(TrainingPhase.HiddenBackward);
         BackwardInputLayer(ws, dOutput, rows);
         ws.Profile?.Mark(TrainingPhase.InputBackward);
+        layerGradientReady?.Invoke(0);
     }
 
     private void BackwardInputLayer(NetworkWorkspace ws, float[] dOutput, int rows)

@@ -95,7 +95,7 @@ public sealed class Trainer
         var beta = BetaSchedule.From(o, batchesPerEpoch);
         float decay = o.WeightDecay ?? DefaultWeightDecay(network.Config.Kind, o.BatchSize, o.Optimizer);
         var optimizer = new AdamOptimizer(network.Parameters, o.Optimizer, o.LearningRate, decay, network.Gemm.Threads);
-        var step = new DataParallelStep(network, _communicator, batch, network.Gemm);
+        using var step = new DataParallelStep(network, _communicator, batch, network.Gemm);
         // One evaluation workspace for the run: validation scores, then the validation loss, in the same buffers every epoch.
         var evaluator = new Evaluator(o.EvaluationBatchSize, network.Gemm.Threads, new EvaluationWorkspace(network.Gemm), _communicator);
         var rng = new Random(o.Seed);
