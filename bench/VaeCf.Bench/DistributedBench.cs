@@ -75,23 +75,27 @@ public static class DistributedBench
         var optimizer = new AdamOptimizer(network.Parameters, OptimizerKind.Adam, 1e-3f, 0f, threads);
         string reductionName = args.SkipWhile(a => a != "--reduction").Skip(1).FirstOrDefault() ?? "touched";
         var reduction = reductionName == "touched" ? GradientReduction.TouchedRows : GradientReduction.Dense;
+        // "alternate" runs both on alternating batches of one run, so the machine's changing load falls on both alike.
         string overlapName = args.SkipWhile(a => a != "--overlap").Skip(1).FirstOrDefault() ?? "none";
-        var overlap = overlapName switch
+        ReductionOverlap[] overlaps = overlapName switch
         {
-            "none" => ReductionOverlap.None,
-            "output" => ReductionOverlap.OutputLayer,
-            _ => throw new ArgumentException($"--overlap takes none or output, got {overlapName}"),
+            "none" => [ReductionOverlap.None],
+            "output" => [ReductionOverlap.OutputLayer],
+            "alternate" => [ReductionOverlap.None, ReductionOverlap.OutputLayer],
+            _ => throw new ArgumentException($"--overlap takes none, output or alternate, got {overlapName}"),
         };
         int buckets = (int)Option(args, "--buckets", 1);
         string asyncProgress = Environment.GetEnvironmentVariable("MPICH_ASYNC_PROGRESS") is "1" ? ", MPICH_ASYNC_PROGRESS=1" : "";
-        using var step = new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction, Overlap = overlap, OverlapBuckets = buckets };
+        var steps = overlaps.Select(o => new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction, Overlap = o, OverlapBuckets = buckets }).ToArray();
         var order = Enumerable.Range(0, clicks.Rows).ToArray();
         new Random(1).Shuffle(order);
-        var batchTimes = new List<double>();
-        var commTimes = new List<double>();
-        var adamTimes = new List<double>();
-        for (int b = 0; b < warmup + batches; b++)
+        var batchTimes = steps.Select(_ => new List<double>()).ToArray();
+        var commTimes = steps.Select(_ => new List<double>()).ToArray();
+        var adamTimes = steps.Select(_ => new List<double>()).ToArray();
+        for (int b = 0; b < warmup + batches * steps.Length; b++)
         {
+            int mode = b % steps.Length;
+            var step = steps[mode];
             int start = b * batch % clicks.Rows;
             var rows = order.AsSpan(start, Math.Min(batch, clicks.Rows - start));
             comm.Barrier();
@@ -103,25 +107,30 @@ public static class DistributedBench
             step.AfterUpdate();
             long t2 = Stopwatch.GetTimestamp();
             if (b < warmup) continue;
-            batchTimes.Add(Stopwatch.GetElapsedTime(t0, t2).TotalSeconds);
-            commTimes.Add(step.CommunicationSeconds - commBefore);
-            adamTimes.Add(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
+            batchTimes[mode].Add(Stopwatch.GetElapsedTime(t0, t2).TotalSeconds);
+            commTimes[mode].Add(step.CommunicationSeconds - commBefore);
+            adamTimes[mode].Add(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
         }
-        // Each process's medians, averaged over processes.
-        Span<double> figures = [Median(batchTimes), Median(commTimes), Median(adamTimes)];
-        comm.Sum(figures);
-        for (int i = 0; i < figures.Length; i++) figures[i] /= comm.Size;
-        long bytesPerBatch = comm.Size > 1 ? step.BytesReduced / step.Steps : 0;
         if (comm.IsRoot)
         {
             Console.WriteLine($"# data-parallel step, {Name(kind)} [{items}-600-200-600-{items}], global batch {batch}, {comm.Description} x {threads} thread(s), {reductionName} reduction, " +
-                $"overlap {overlapName}{(overlap == ReductionOverlap.OutputLayer ? $" in {buckets} bucket(s)" : "")}{asyncProgress}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-            Console.WriteLine("processes,threads,batch_ms,compute_ms,allreduce_ms,adam_ms,communication_share,bytes_reduced_per_batch");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{comm.Size},{threads},{figures[0] * 1e3:F1},{(figures[0] - figures[1] - figures[2]) * 1e3:F1},{figures[1] * 1e3:F1},{figures[2] * 1e3:F1},{figures[1] / figures[0]:F3},{bytesPerBatch}"));
-            // Equal hashes across reductions and overlaps (same P) show they sum the same numbers.
-            Console.WriteLine($"# parameter hash after {warmup + batches} steps: {ParameterCheck.Hash(network.Parameters.Values):x16}");
+                $"overlap {overlapName}{(overlapName != "none" ? $" in {buckets} bucket(s)" : "")}{asyncProgress}, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            Console.WriteLine("processes,threads,batch_ms,compute_ms,allreduce_ms,adam_ms,communication_share,bytes_reduced_per_batch,overlap");
         }
+        for (int m = 0; m < steps.Length; m++)
+        {
+            // Each process's medians, averaged over processes.
+            Span<double> figures = [Median(batchTimes[m]), Median(commTimes[m]), Median(adamTimes[m])];
+            comm.Sum(figures);
+            for (int i = 0; i < figures.Length; i++) figures[i] /= comm.Size;
+            long bytesPerBatch = comm.Size > 1 ? steps[m].BytesReduced / steps[m].Steps : 0;
+            if (comm.IsRoot)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{comm.Size},{threads},{figures[0] * 1e3:F1},{(figures[0] - figures[1] - figures[2]) * 1e3:F1},{figures[1] * 1e3:F1},{figures[2] * 1e3:F1},{figures[1] / figures[0]:F3},{bytesPerBatch},{(overlaps[m] == ReductionOverlap.None ? "none" : "output")}"));
+        }
+        foreach (var step in steps) step.Dispose();
+        // Equal hashes across reductions and overlaps (same P) show they sum the same numbers.
+        if (comm.IsRoot) Console.WriteLine($"# parameter hash after {warmup + batches * steps.Length} steps: {ParameterCheck.Hash(network.Parameters.Values):x16}");
         return 0;
     }
 

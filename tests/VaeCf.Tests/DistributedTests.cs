@@ -114,6 +114,135 @@ public class DistributedTests
         }
     }
 
+    public static TheoryData<GradientReduction, ReductionOverlap> Reductions => new()
+    {
+        { GradientReduction.TouchedRows, ReductionOverlap.None },
+        { GradientReduction.TouchedRows, ReductionOverlap.OutputLayer },
+        { GradientReduction.Dense, ReductionOverlap.None },
+        { GradientReduction.Dense, ReductionOverlap.OutputLayer },
+    };
+
+    /// <summary>
+    /// The step itself with P = 3 ranks as threads: every reduction and overlap leaves every rank
+    /// the whole batch's gradient and loss (one rank's slice of 7 rows in batches of 2 is empty in
+    /// the second batch), the ranks run the same collectives, and after the update the input
+    /// layer's gradient is clear, rows other ranks touched included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Reductions))]
+    public void EveryRankHoldsTheWholeBatchGradientAfterTheStep(GradientReduction reduction, ReductionOverlap overlap)
+    {
+        var config = new ModelConfig { Kind = ModelKind.MultVae, ItemCount = 40, PDims = [6, 12], InputDropout = 0.5f };
+        var x = Clicks(9, 40, 3);
+        var draws = new TrainingDraws(5, 2);
+        int[][] batches = [[8, 2, 0, 5, 3, 1, 4], [7, 6]];
+        AutoencoderNetwork Network()
+        {
+            var net = new AutoencoderNetwork(config, new GemmEngine(1));
+            net.Initialize(2);
+            return net;
+        }
+        var alone = Network();
+        var expected = new List<(float[] Gradient, double Loss)>();
+        foreach (var rows in batches)
+        {
+            var ws = alone.CreateWorkspace(rows.Length);
+            alone.ClearGradients();
+            alone.Forward(ws, x, rows, training: true, draws);
+            var loss = alone.ComputeLoss(ws, x, rows, 0.1f);
+            alone.Backward(ws);
+            expected.Add(((float[])alone.Gradients.Clone(), loss.Total));
+        }
+
+        var ranks = ThreadCommunicator.Create(3);
+        var results = new (float[] Gradient, double Loss)[3, batches.Length];
+        var inputAfterUpdate = new float[3][];
+        ThreadCommunicator.RunAll(ranks, comm =>
+        {
+            var net = Network();
+            using var step = new DataParallelStep(net, comm, 7) { Reduction = reduction, Overlap = overlap, OverlapBuckets = 2 };
+            for (int b = 0; b < batches.Length; b++)
+            {
+                var (loss, stop) = step.Run(x, batches[b], 0.1f, draws, stopRequested: false);
+                Assert.False(stop);
+                results[comm.Rank, b] = ((float[])net.Gradients.Clone(), loss.Total);
+                step.AfterUpdate();
+            }
+            var slot = net.WeightSlot(0);
+            inputAfterUpdate[comm.Rank] = net.Gradients.AsSpan(slot.Offset, slot.Length).ToArray();
+        });
+
+        for (int b = 0; b < batches.Length; b++)
+        {
+            float scale = expected[b].Gradient.Max(Math.Abs);
+            for (int r = 0; r < 3; r++)
+            {
+                var (gradient, loss) = results[r, b];
+                Assert.Equal(results[0, b].Gradient, gradient); // every rank the same bits
+                Assert.Equal(expected[b].Loss, loss, 1e-9 * Math.Abs(loss));
+                for (int i = 0; i < gradient.Length; i++)
+                    Assert.True(Math.Abs(gradient[i] - expected[b].Gradient[i]) <= 1e-5f * scale, $"batch {b}, rank {r}, gradient {i}: {gradient[i]} vs {expected[b].Gradient[i]}");
+            }
+        }
+        Assert.Equal(ranks[0].Calls, ranks[1].Calls);
+        Assert.Equal(ranks[0].Calls, ranks[2].Calls);
+        Assert.All(inputAfterUpdate, input => Assert.All(input, v => Assert.Equal(0f, v)));
+    }
+
+    /// <summary>RecVAE's encoder and decoder steps with P = 2 ranks as threads leave each rank the whole batch's gradients and loss.</summary>
+    [Fact]
+    public void RecVaeRanksHoldTheWholeBatchGradientsAfterTheSteps()
+    {
+        var config = new RecVaeConfig { ItemCount = 30, HiddenSize = 10, LatentSize = 4, EncoderLayers = 2, InputDropout = 0.5f };
+        var x = Clicks(7, 30, 4);
+        int[] rows = [6, 2, 0, 5, 3, 1, 4];
+        var draws = new TrainingDraws(3, 1);
+        RecVaeNetwork Network()
+        {
+            var net = new RecVaeNetwork(config, new GemmEngine(1));
+            net.Initialize(7);
+            return net;
+        }
+        var alone = Network();
+        var prior = new RecVaeEncoder(alone.Config);
+        prior.Initialize(new Random(8));
+        var aloneStep = new RecVaeDataParallelStep(alone, SingleProcessCommunicator.Instance, 7);
+        double encoderLoss = aloneStep.Encoder(x, rows, prior, 0.005f, null, draws, false).Loss;
+        var encoderGradient = (float[])alone.Encoder.Gradients.Clone();
+        double decoderLoss = aloneStep.Decoder(x, rows, draws, false).Loss;
+        var decoderGradient = (float[])alone.DecoderGradients.Clone();
+
+        var ranks = ThreadCommunicator.Create(2);
+        var results = new (double EncoderLoss, float[] Encoder, double DecoderLoss, float[] Decoder, bool Stop)[2];
+        ThreadCommunicator.RunAll(ranks, comm =>
+        {
+            var net = Network();
+            var step = new RecVaeDataParallelStep(net, comm, 7);
+            // Rank 1 wishes to stop: both hear it with the encoder step's sums.
+            var (lossE, stop) = step.Encoder(x, rows, prior, 0.005f, null, draws, stopRequested: comm.Rank == 1);
+            var encoder = (float[])net.Encoder.Gradients.Clone();
+            step.AfterEncoderUpdate();
+            var (lossD, _) = step.Decoder(x, rows, draws, false);
+            results[comm.Rank] = (lossE, encoder, lossD, (float[])net.DecoderGradients.Clone(), stop);
+            var input = net.Encoder.Parameters.Slot("encoder.fc1.weight");
+            Assert.All(net.Encoder.Gradients.AsSpan(input.Offset, input.Length).ToArray(), v => Assert.Equal(0f, v));
+        });
+        foreach (var r in results)
+        {
+            Assert.True(r.Stop);
+            Assert.Equal(encoderLoss, r.EncoderLoss, 1e-9 * Math.Abs(encoderLoss));
+            Assert.Equal(decoderLoss, r.DecoderLoss, 1e-9 * Math.Abs(decoderLoss));
+            foreach (var (actual, expected) in new[] { (r.Encoder, encoderGradient), (r.Decoder, decoderGradient) })
+            {
+                float scale = expected.Max(Math.Abs);
+                for (int i = 0; i < actual.Length; i++)
+                    Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5f * scale, $"gradient {i}: {actual[i]} vs {expected[i]}");
+            }
+        }
+        Assert.Equal(results[0].Encoder, results[1].Encoder);
+        Assert.Equal(ranks[0].Calls, ranks[1].Calls);
+    }
+
     [Fact]
     public void DrawsDependOnSeedEpochAndUserOnly()
     {
