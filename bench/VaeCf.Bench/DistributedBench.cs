@@ -84,7 +84,7 @@ public static class DistributedBench
             "alternate" => [ReductionOverlap.None, ReductionOverlap.OutputLayer],
             _ => throw new ArgumentException($"--overlap takes none, output or alternate, got {overlapName}"),
         };
-        int buckets = (int)Option(args, "--buckets", 1);
+        int buckets = (int)Option(args, "--buckets", 8);
         string asyncProgress = Environment.GetEnvironmentVariable("MPICH_ASYNC_PROGRESS") is "1" ? ", MPICH_ASYNC_PROGRESS=1" : "";
         var steps = overlaps.Select(o => new DataParallelStep(network, comm, batch, gemm) { Reduction = reduction, Overlap = o, OverlapBuckets = buckets }).ToArray();
         var order = Enumerable.Range(0, clicks.Rows).ToArray();
