@@ -26,6 +26,7 @@ public sealed class RecVaeModel : ModelDefinition
     public override string DisplayName => "RecVAE";
     /// <summary>True: RecVAE is fitted by gradient descent over epochs, with a history and a best epoch.</summary>
     public override bool IsTrained => true;
+    /// <summary>True: under mpiexec each process trains on a slice of every batch (Distributed/RecVaeDataParallelStep.cs).</summary>
     public override bool TrainsDataParallel => true;
 
     /// <summary>User-specific KL weight: beta_u = gamma x |history| (unless --anneal constant).</summary>
