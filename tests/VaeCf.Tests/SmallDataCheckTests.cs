@@ -62,4 +62,15 @@ public class SmallDataCheckTests
         Assert.True(quiet == 0, log);
         Assert.DoesNotContain("warning:", log);
     }
+
+    [Fact]
+    public void RecVaeIsNotWarnedAboutAnAnnealScheduleItDoesNotUse()
+    {
+        using var files = new DataTestFiles();
+        var (code, output) = ToolProcess.Run(null, "train", "--kind", "recvae", "--data", TestData.MovieLensSmall, "--epochs", "1",
+            "--output", files.PathOf("recvae"), "--no-example");
+        Assert.True(code == 0, output);
+        Assert.Contains("makes 1 update per epoch", output);
+        Assert.DoesNotContain("anneal", output);
+    }
 }

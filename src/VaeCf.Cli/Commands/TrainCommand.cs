@@ -94,7 +94,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (communicator.Size > 1) console.MarkupLine($"data parallel: {Markup.Escape(communicator.Description)}, global batch {modelSettings.Training.BatchSize}");
             console.MarkupLine(Markup.Escape(kind.Describe(modelSettings, data.ItemCount)));
-            SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: modelSettings.Architecture?.Kind == ModelKind.MultVae);
+            SmallDataWarnings.Write(console, modelSettings.Training, data.Train.Rows, annealsBeta: ReferenceEquals(kind, ModelCatalogue.MultVae));
             result = InteractiveTraining.Run(console, modelSettings.Training.Epochs,
                 (observer, token) => FitPipeline.Fit(kind, data, modelSettings, observer, token, logger), cancellationToken);
         }

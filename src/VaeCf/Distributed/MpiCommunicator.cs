@@ -82,10 +82,15 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public double Seconds => _mpi.Wtime();
 
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(300);
+
     public void Abort(int exitCode)
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        // The launcher forwards each process's output through its own pipes and stops reading them
+        // once the job is torn down; a moment's grace lets the error line just written reach the user.
+        Thread.Sleep(AbortGrace);
         _mpi.Abort(MpiLibrary.CommWorld, exitCode);
         Environment.Exit(exitCode); // MPI_Abort does not return; this is for a library that does.
     }
