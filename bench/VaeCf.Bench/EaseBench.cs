@@ -41,7 +41,17 @@ public static class EaseBench
         double generateSeconds = clock.Elapsed.TotalSeconds;
         // The generator's peak is taken apart from the fit's: its lists and sets are garbage by now.
         long peakBeforeFit = Process.GetCurrentProcess().PeakWorkingSet64;
-        var ease = EaseScorer.Fit(clicks, options, onEvent: e => Console.WriteLine($"{e.Elapsed.TotalSeconds,8:F2} s  {e.Message}"));
+        // Process CPU time per stage beside the wall time: on a shared machine it says how much of a
+        // stage's wall time the fit actually ran (with 2 threads it also counts the threads' wait-spinning).
+        var process = Process.GetCurrentProcess();
+        double cpuMark = process.TotalProcessorTime.TotalSeconds;
+        var ease = EaseScorer.Fit(clicks, options, onEvent: e =>
+        {
+            process.Refresh();
+            double cpu = process.TotalProcessorTime.TotalSeconds;
+            Console.WriteLine($"{e.Elapsed.TotalSeconds,8:F2} s  {cpu - cpuMark,8:F2} CPU s  {e.Message}  (load {LoadAverage()})");
+            cpuMark = cpu;
+        });
         var t = ease.FitTimings!;
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
         string loadAfter = LoadAverage();
