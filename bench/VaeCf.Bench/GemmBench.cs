@@ -27,6 +27,20 @@ public static class GemmBench
         new("square TN", Transpose.Yes, Transpose.No, 2048, 2048, 2048),
     ];
 
+    /// <summary>
+    /// The calls EASE's dense stages are made of (<c>--shape ease</c>), at a 256 block and the middle
+    /// of a 40,981-item fit (20,480 trailing rows; the Gram matrix's own leading dimension is not
+    /// reproduced): a Cholesky trailing update of one block row, a triangular-inverse update of
+    /// one block, one block row of L^-T L^-1 (half its depth, to stay under a gigabyte).
+    /// </summary>
+    public static readonly Shape[] EaseShapes =
+    [
+        new("ease potrf row", Transpose.No, Transpose.Yes, 256, 20480, 256),
+        new("ease trtri block", Transpose.No, Transpose.No, 256, 256, 20480),
+        new("ease lauum row", Transpose.Yes, Transpose.No, 256, 20480, 8192),
+        new("square NN", Transpose.No, Transpose.No, 2048, 2048, 2048),
+    ];
+
     public record struct Timing(double BestSeconds, double MedianSeconds, int Runs);
 
     /// <summary>CPU time of the calling thread: with one thread it hides time stolen by other processes.</summary>
@@ -99,9 +113,10 @@ public static class GemmBench
         Console.WriteLine($"GEMM GFLOP/s, SIMD {level}, {Environment.ProcessorCount} logical cores, oneDNN {(dnnl ? "loaded" : "not installed")}; best (median) of repeated calls, {budget:0.#} s each");
         Console.WriteLine($"{"shape",-16} {"op",-3} {"m x n x k",-20} {"thr",3} {"ours",16} {"oneDNN",16} {"ratio",6}");
         var rng = new Random(42);
-        foreach (var s in DefaultShapes)
+        bool ease = only != null && only.Equals("ease", StringComparison.OrdinalIgnoreCase);
+        foreach (var s in ease ? EaseShapes : DefaultShapes)
         {
-            if (only != null && !s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            if (!ease && only != null && !s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
             int lda = s.TransA == Transpose.No ? s.K : s.M, ldb = s.TransB == Transpose.No ? s.N : s.K;
             var a = Fill(rng, (long)s.M * s.K); var b = Fill(rng, (long)s.K * s.N); var c = new float[(long)s.M * s.N];
             foreach (int t in threads)
