@@ -277,6 +277,17 @@ public static class ScaleSuite
             var generated = Generate(items, trainUsers, o);
             return (generated, $"{trainUsers:N0} training users ({generated.Data.Train.NonZeros:N0} clicks), {o.EvalUsers:N0} held-out users");
         });
+        var (parameters, reference) = TrainAndSave(items, o, threads, folder, data, History(data.ItemIds, foldIn, 0), steps);
+        return Finish(run, "mult-vae", items, data, foldIn, targets, parameters, folder, reference, steps, o, threads, loadBefore, null);
+    }
+
+    // The trained model lives only in this method's frame (and the fit and save steps' closures), so
+    // once it returns only the loaded copy is alive and the later steps' RSS is the served model's.
+    // Not inlined, for that reason: unoptimized (tier-0) code keeps a method's temporaries alive to its end.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (long Parameters, float[] Reference) TrainAndSave(int items, ScaleOptions o, int threads, string folder, SplitDataset data,
+        string[] probe, Steps steps)
+    {
         var manifest = new ModelManifest { Model = ModelCatalogue.MultVae.Name, Items = data.ItemIds, Notes = "Synthetic, briefly trained: VaeCf.Bench scale." };
         var network = steps.Measure("train", () =>
         {
@@ -285,15 +296,12 @@ public static class ScaleSuite
             var result = new Trainer(new TrainingOptions { Epochs = 1, BatchSize = o.BatchSize, Threads = threads, Seed = o.Seed }).Train(net, data);
             return (result.Network, $"{o.TrainBatches} Adam batches of {o.BatchSize}, loss {result.History[^1].TrainLoss:F1}");
         });
-        long parameters = network.Parameters.Count;
         steps.Measure("save", () =>
         {
             AutoencoderModel.SaveNetwork(folder, network, manifest);
             return (0, $"{FileMb(folder):F0} MB on disk, SHA-256 of each file in config.json");
         });
-        float[] reference = new Recommender(network, manifest).Score(History(data.ItemIds, foldIn, 0));
-        network = null!; // from here on only the loaded copy is alive, so the steps' RSS is the served model's
-        return Finish(run, "mult-vae", items, data, foldIn, targets, parameters, folder, reference, steps, o, threads, loadBefore, null);
+        return (network.Parameters.Count, new Recommender(network, manifest).Score(probe));
     }
 
     private static ScaleRun RunEase(int items, ScaleOptions o, int threads, string folder, Action<string> log)
@@ -306,6 +314,15 @@ public static class ScaleSuite
             var generated = Generate(items, o.EaseUsers, o);
             return (generated, $"{o.EaseUsers:N0} training users ({generated.Data.Train.NonZeros:N0} clicks), {o.EvalUsers:N0} held-out users");
         });
+        var (phases, reference) = FitAndSave(items, o, threads, folder, data, History(data.ItemIds, foldIn, 0), steps);
+        return Finish(run, "ease", items, data, foldIn, targets, (long)items * items, folder, reference, steps, o, threads, loadBefore, phases);
+    }
+
+    /// <summary>As <see cref="TrainAndSave"/>: the fitted weights (items^2 floats) are garbage once this returns.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (Dictionary<string, double> Phases, float[] Reference) FitAndSave(int items, ScaleOptions o, int threads, string folder,
+        SplitDataset data, string[] probe, Steps steps)
+    {
         var ease = steps.Measure("fit", () =>
         {
             var fitted = EaseScorer.Fit(data.Train, new EaseOptions { Lambda = o.EaseLambda, Threads = threads });
@@ -335,9 +352,7 @@ public static class ScaleSuite
             ModelStore.Save(folder, manifest, [new NamedTensor(EaseModel.WeightsTensor, [items, items], ease.Weights)]);
             return (0, $"{FileMb(folder):F0} MB on disk, SHA-256 of each file in config.json");
         });
-        float[] reference = new Recommender(ease, manifest).Score(History(data.ItemIds, foldIn, 0));
-        ease = null!;
-        return Finish(run, "ease", items, data, foldIn, targets, (long)items * items, folder, reference, steps, o, threads, loadBefore, phases);
+        return (phases, new Recommender(ease, manifest).Score(probe));
     }
 
     private static ScaleRun Finish(string run, string model, int items, SplitDataset data, CsrMatrix foldIn, CsrMatrix targets, long parameters,
@@ -433,10 +448,14 @@ public static class ScaleSuite
         return ids;
     }
 
-    /// <summary>Single requests one after another, as a lone client sends them; a few untimed first, past the JIT's first tiers.</summary>
+    /// <summary>
+    /// Single requests one after another, as a lone client sends them, after as many untimed ones
+    /// (at least 50): on a loaded machine the runtime's background JIT promotes the scoring code
+    /// late, and 60 warm-up calls left the first few hundred requests at 40,981 items 2-3x slower.
+    /// </summary>
     private static LatencySummary Lone(Recommender recommender, RecommendationRequest[] requests, int count)
     {
-        for (int i = 0; i < Math.Min(20, count); i++) recommender.Recommend(requests[i % requests.Length]);
+        for (int i = 0; i < Math.Max(50, count); i++) recommender.Recommend(requests[(count + i) % requests.Length]);
         var latencies = new double[count];
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < count; i++)
