@@ -14,7 +14,7 @@ def batch_seconds(p, compute, gradient_bytes, gbit, latency):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--compute", type=float, default=0.21, help="seconds per global batch on one process (ML-20M VAE, 2 cores: 49 s / 234 batches)")
+    ap.add_argument("--compute", type=float, default=0.243, help="seconds per global batch on one process (ML-20M VAE on 2 quiet cores, vaecf bench: 0.243 s; one core 0.431 s)")
     ap.add_argument("--latency", type=float, default=10e-6, help="per-message latency, seconds")
     ap.add_argument("--batches", type=int, default=234, help="batches per epoch (116,677 users / 500)")
     ap.add_argument("--touched-rows", type=int, default=7100, help="input rows a batch of 500 touches (ML-20M shape: about 7,100 measured; at most its ~43,000 clicks)")
