@@ -1,7 +1,15 @@
 namespace VaeCf.Distributed;
 
 /// <summary>When to join an MPI job: <see cref="Auto"/> only when an MPI launcher started this process.</summary>
-public enum DistributedMode { Auto, Off, Mpi }
+public enum DistributedMode
+{
+    /// <summary>MPI when an MPI launcher (mpiexec, srun) started this process, else one process.</summary>
+    Auto,
+    /// <summary>One process, even under a launcher.</summary>
+    Off,
+    /// <summary>Join an MPI job, loading the MPI library even without a launcher's evidence.</summary>
+    Mpi,
+}
 
 /// <summary>
 /// Chooses between one process and MPI. MPI is loaded only when a launcher started the process
@@ -13,6 +21,9 @@ public static class CommunicatorFactory
     /// <summary>Environment variable naming the MPI library to load before the usual names.</summary>
     public const string LibraryVariable = "VAECF_MPI_LIBRARY";
 
+    /// <summary>The communicator for <paramref name="mode"/>: the shared one-process instance, or this process's place in an MPI job.</summary>
+    /// <param name="environment">Reads an environment variable (tests pass their own); the process's environment when null.</param>
+    /// <exception cref="VaeCfException">MPI was asked for or a launcher started the process, and no usable MPI library could be loaded.</exception>
     public static ICommunicator Create(DistributedMode mode, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;

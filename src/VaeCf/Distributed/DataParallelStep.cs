@@ -73,10 +73,15 @@ public sealed class DataParallelStep : IDisposable
     public double ComputeSeconds { get; private set; }
     /// <summary>Bytes each process contributes to the reductions, summed over steps.</summary>
     public long BytesReduced { get; private set; }
+    /// <summary>Steps run so far.</summary>
     public int Steps { get; private set; }
+    /// <summary>The job's processes this step reduces over.</summary>
     public ICommunicator Communicator => _communicator;
+    /// <summary>This process's workspace (sized for its largest slice).</summary>
     public NetworkWorkspace Workspace => _workspace;
 
+    /// <summary>A step for <paramref name="network"/> whose global batches hold up to <paramref name="globalBatch"/> rows, cut across <paramref name="communicator"/>'s processes.</summary>
+    /// <param name="gemm">This process's GEMM engine for its workspace; one like the network's when null.</param>
     public DataParallelStep(AutoencoderNetwork network, ICommunicator communicator, int globalBatch, GemmEngine? gemm = null)
     {
         _network = network;

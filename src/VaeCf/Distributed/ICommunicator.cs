@@ -9,6 +9,7 @@ public interface ICommunicator : IDisposable
 {
     /// <summary>This process's index in [0, <see cref="Size"/>).</summary>
     int Rank { get; }
+    /// <summary>Processes in the job (1 without MPI).</summary>
     int Size { get; }
     /// <summary>Rank 0 prints progress and writes files; the others stay quiet.</summary>
     bool IsRoot => Rank == 0;
@@ -31,6 +32,7 @@ public interface ICommunicator : IDisposable
     INonBlockingSum PrepareSum(float[] buffer, int offset, int count);
     /// <summary>Copies rank <paramref name="root"/>'s bytes to every process.</summary>
     void Broadcast(Span<byte> values, int root);
+    /// <summary>Returns once every process has called it.</summary>
     void Barrier();
     /// <summary>Seconds on a clock that only differences mean anything on (MPI_Wtime under MPI).</summary>
     double Seconds { get; }

@@ -17,8 +17,11 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private readonly bool _initializedHere;
     private bool _disposed;
 
+    /// <inheritdoc/>
     public int Rank { get; }
+    /// <inheritdoc/>
     public int Size { get; }
+    /// <inheritdoc/>
     public string Description { get; }
 
     private MpiCommunicator(MpiLibrary mpi)
@@ -48,9 +51,13 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <summary>Loads the library (<paramref name="library"/> first when given) and joins MPI_COMM_WORLD.</summary>
     public static MpiCommunicator Start(string? library = null) => new(MpiLibrary.Load(library));
 
+    /// <inheritdoc/>
     public void Sum(Span<float> values) => Reduce(values, MpiLibrary.Float, MpiLibrary.OpSum);
+    /// <inheritdoc/>
     public void Sum(Span<double> values) => Reduce(values, MpiLibrary.Double, MpiLibrary.OpSum);
+    /// <inheritdoc/>
     public void Max(Span<long> values) => Reduce(values, MpiLibrary.Int64, MpiLibrary.OpMax);
+    /// <inheritdoc/>
     public void Min(Span<long> values) => Reduce(values, MpiLibrary.Int64, MpiLibrary.OpMin);
 
     private void Reduce<T>(Span<T> values, int type, int op) where T : unmanaged
@@ -63,6 +70,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             }
     }
 
+    /// <inheritdoc/>
     public INonBlockingSum PrepareSum(float[] buffer, int offset, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -71,6 +79,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         return new NonBlockingSum(this, buffer, offset, count);
     }
 
+    /// <inheritdoc/>
     public void Broadcast(Span<byte> values, int root)
     {
         fixed (byte* p = values)
@@ -78,12 +87,15 @@ public sealed unsafe class MpiCommunicator : ICommunicator
                 Check(_mpi.Bcast(p + start, (int)Math.Min(MaxCount, values.Length - start), MpiLibrary.Byte, root, MpiLibrary.CommWorld), "MPI_Bcast");
     }
 
+    /// <inheritdoc/>
     public void Barrier() => Check(_mpi.Barrier(MpiLibrary.CommWorld), "MPI_Barrier");
 
+    /// <inheritdoc/>
     public double Seconds => _mpi.Wtime();
 
     private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(300);
 
+    /// <inheritdoc/>
     public void Abort(int exitCode)
     {
         Console.Out.Flush();
@@ -95,6 +107,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Environment.Exit(exitCode); // MPI_Abort does not return; this is for a library that does.
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;
@@ -164,6 +177,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             _inFlight = false;
         }
 
+        /// <inheritdoc/>
         public void Dispose()
         {
             if (!_pin.IsAllocated) return;

@@ -15,8 +15,10 @@ public static class ParameterCheck
     /// <summary>A hash of the exact bits, in order, the same on every machine.</summary>
     public static long Hash(ReadOnlySpan<float> values) => Hash(MemoryMarshal.Cast<float, uint>(values), 0x6A09E667F3BCC908UL);
 
+    /// <summary>A hash of the integers in order, continuing from <paramref name="seed"/> (chain several arrays through it).</summary>
     public static long Hash(ReadOnlySpan<int> values, long seed = 0) => Hash(MemoryMarshal.Cast<int, uint>(values), (ulong)seed ^ 0xBB67AE8584CAA73BUL);
 
+    /// <summary>A hash of the text's UTF-16 code units in order, continuing from <paramref name="seed"/>.</summary>
     public static long Hash(string text, long seed = 0) =>
         Hash(MemoryMarshal.Cast<char, ushort>(text.AsSpan()).ToArray().Select(c => (int)c).ToArray(), seed);
 

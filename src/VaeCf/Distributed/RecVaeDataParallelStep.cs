@@ -27,8 +27,11 @@ public sealed class RecVaeDataParallelStep
     public double CommunicationSeconds { get; private set; }
     /// <summary>Bytes each process contributes to the reductions, summed over steps.</summary>
     public long BytesReduced { get; private set; }
+    /// <summary>This process's workspace (sized for its largest slice).</summary>
     public RecVaeWorkspace Workspace => _workspace;
 
+    /// <summary>A step for <paramref name="network"/> whose global batches hold up to <paramref name="globalBatch"/> rows, cut across <paramref name="communicator"/>'s processes.</summary>
+    /// <param name="gemm">This process's GEMM engine for its workspace; one like the network's when null.</param>
     public RecVaeDataParallelStep(RecVaeNetwork network, ICommunicator communicator, int globalBatch, GemmEngine? gemm = null)
     {
         _network = network;
