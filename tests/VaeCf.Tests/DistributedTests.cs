@@ -394,6 +394,66 @@ public class DistributedTests
         Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
     }
 
+    [SkippableFact]
+    public void AKilledProcessEndsTheWholeJob()
+    {
+        string mpiexec = RequireMpiexec();
+        Skip.IfNot(OperatingSystem.IsLinux(), "finds the process to kill through /proc");
+        string marker = Path.Combine(Path.GetTempPath(), $"vaecf-mpi-kill-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        string output = Path.Combine(Path.GetTempPath(), $"vaecf-mpi-kill-{Environment.ProcessId}");
+        string[] train = ["train", "--epochs", "3", "--threads", "1", "--no-example", "--output", output, "--data", TestData.MovieLensSmall];
+        // Process 1 stops after computing its first step, before its sums finish (the fault hook writes the marker and blocks); the
+        // test then SIGKILLs it, as an out-of-memory killer or a failed node would. Process 0 waits in the sums and must not wait forever.
+        var start = new ProcessStartInfo(mpiexec) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in (string[])["-n", "1", Dotnet, Cli, .. train, ":", "-n", "1", "-env", FaultInjection.Variable, $"pause:1:{marker}", Dotnet, Cli, .. train])
+            start.ArgumentList.Add(argument);
+        foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
+        start.Environment["NO_COLOR"] = "1";
+        using var job = Process.Start(start)!;
+        var error = job.StandardError.ReadToEndAsync();
+        var text = job.StandardOutput.ReadToEndAsync();
+        try
+        {
+            var waited = Stopwatch.StartNew();
+            while (!File.Exists(marker))
+            {
+                // The output is read only once the job has ended: reading it before would wait for the end.
+                if (job.HasExited) Assert.Fail($"the job ended before process 1 reached its fault point: {text.Result}{error.Result}");
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), "process 1 never finished computing its first step");
+                Thread.Sleep(20);
+            }
+            Assert.Equal("data-parallel: step 1 computed", File.ReadAllText(marker).Trim());
+            int paused = ProcessWithEnvironment($"{FaultInjection.Variable}=pause:1:{marker}");
+            Process.GetProcessById(paused).Kill(); // SIGKILL: no handler of ours runs
+
+            if (!job.WaitForExit(TimeSpan.FromMinutes(2)))
+                Assert.Fail($"one process was killed and the job hung: {text.Result}{error.Result}");
+            Assert.NotEqual(0, job.ExitCode);
+            Assert.False(File.Exists(Path.Combine(output, "model.safetensors")));
+        }
+        finally
+        {
+            if (!job.HasExited) job.Kill(entireProcessTree: true);
+            File.Delete(marker);
+        }
+    }
+
+    /// <summary>The process whose environment holds <paramref name="entry"/> (exactly one).</summary>
+    private static int ProcessWithEnvironment(string entry)
+    {
+        var found = new List<int>();
+        foreach (string folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out int pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(folder, "environ")).Split('\0').Contains(entry)) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // gone, or not ours
+        }
+        return Assert.Single(found);
+    }
+
     private static string Cli => Path.Combine(AppContext.BaseDirectory, "VaeCf.Cli.dll");
 
     private static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";

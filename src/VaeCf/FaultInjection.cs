@@ -1,9 +1,10 @@
 using System.Globalization;
 
-namespace VaeCf.Persistence;
+namespace VaeCf;
 
 /// <summary>
-/// The crash-safety tests' hook into the steps that write model folders and grid results. Unset
+/// The crash-safety tests' hook into the steps that write model folders and grid results, and
+/// into data-parallel training (a process stopped between steps). Unset
 /// (always, outside those tests) every <see cref="Reached"/> is one comparison. With
 /// <c>VAECF_FAULT_INJECTION=ACTION:N:PATH</c> in the environment the process numbers the steps it
 /// reaches from 1 and, at step N:
@@ -48,7 +49,9 @@ public static class FaultInjection
                 File.AppendAllText(active.Path, step + "\n");
                 break;
             case "pause" when number == active.Step:
-                AtomicFile.WriteText(active.Path, step + "\n");
+                // Written whole, then renamed: the test polling for the file never reads half of it.
+                File.WriteAllText(active.Path + ".partial", step + "\n");
+                File.Move(active.Path + ".partial", active.Path, overwrite: true);
                 Thread.Sleep(Timeout.Infinite);
                 break;
             case "fail" when number == active.Step:
