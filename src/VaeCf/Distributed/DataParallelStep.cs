@@ -131,9 +131,10 @@ public sealed class DataParallelStep : IDisposable
         double hookSeconds = (double)_hookTicks / Stopwatch.Frequency;
         ComputeSeconds += Stopwatch.GetElapsedTime(t0, t1).TotalSeconds - hookSeconds;
         Steps++;
-        // The fault tests stop one process here, before its sums finish, and kill it: the others must not wait forever.
-        FaultInjection.Reached($"data-parallel: step {Steps} computed");
         if (_communicator.Size == 1) return (local, stopRequested);
+        // The fault tests stop one process of a job here, before its sums finish, and kill it: the others must not wait forever.
+        // (Not with one process: its steps are no kill points, so the save's kill points keep their numbers.)
+        FaultInjection.Reached($"data-parallel: step {Steps} computed");
 
         // The output layer's gradient is either in flight already or summed here with the rest.
         int rest = overlap ? _outputLayerOffset : _network.Gradients.Length;
