@@ -12,33 +12,46 @@ public sealed class RecommendBody
     /// <summary>History: original item IDs, as strings or numbers.</summary>
     [JsonConverter(typeof(ItemIdListConverter))]
     public List<string>? Items { get; set; }
+    /// <summary>How many items to return; 10 when omitted, at most the server's max_k.</summary>
     public int? K { get; set; }
+    /// <summary>Item IDs never to recommend (besides the history); unknown IDs are ignored.</summary>
     [JsonConverter(typeof(ItemIdListConverter))]
     public List<string>? Exclude { get; set; }
+    /// <summary>Whether the history's own items are left out of the answer; true when omitted.</summary>
     public bool? ExcludeHistory { get; set; }
 }
 
+/// <summary>POST /recommend/batch body: several independent requests answered in one call.</summary>
 public sealed class RecommendBatchBody
 {
+    /// <summary>The requests, answered in this order; at most the server's max_batch_size.</summary>
     public List<RecommendBody?>? Requests { get; set; }
 }
 
+/// <summary>POST /recommend/batch answer.</summary>
 public sealed class RecommendBatchResponse
 {
+    /// <summary>One result per request, in the order of the requests.</summary>
     public required IReadOnlyList<RecommendationResult> Results { get; init; }
 }
 
+/// <summary>POST /admin/reload body (optional): what to load instead of the model being served.</summary>
 public sealed class ReloadBody
 {
     /// <summary>Model folder to load; omitted reloads the folder currently served.</summary>
     public string? Model { get; set; }
+    /// <summary>Titles file (MovieLens movies.csv layout) to load with the model; omitted keeps the current one.</summary>
     public string? Titles { get; set; }
 }
 
+/// <summary>GET /health answer: the server is up and a model is loaded.</summary>
 public sealed class HealthResponse
 {
+    /// <summary>"ok".</summary>
     public required string Status { get; init; }
+    /// <summary>Kind of the model being served (mult-vae, mult-dae, recvae, ease, popularity).</summary>
     public required string Model { get; init; }
+    /// <summary>Items the model ranks.</summary>
     public required int Items { get; init; }
 }
 
@@ -49,47 +62,67 @@ public sealed class HealthResponse
 /// </summary>
 public sealed class ModelDescription
 {
-    /// <summary>Model kind: mult-vae, mult-dae, ease or popularity.</summary>
+    /// <summary>Model kind: mult-vae, mult-dae, recvae, ease or popularity.</summary>
     public required string Model { get; init; }
     /// <summary>The folder the model was loaded from.</summary>
     public required string? Source { get; init; }
+    /// <summary>When the server loaded this model (UTC).</summary>
     public required DateTime LoadedUtc { get; init; }
+    /// <summary>Items the model ranks.</summary>
     public required int ItemCount { get; init; }
     /// <summary>Items with a title in the loaded titles file; null without one.</summary>
     public required int? Titles { get; init; }
     /// <summary>Network layout (config.json's architecture); null for closed-form kinds.</summary>
     public required JsonObject? Architecture { get; init; }
+    /// <summary>The kind's own options (config.json's hyperparameters, e.g. EASE's lambda); null when there are none.</summary>
     public required JsonObject? Hyperparameters { get; init; }
     /// <summary>Training options (config.json's training).</summary>
     public required JsonObject? Training { get; init; }
+    /// <summary>What the model was trained on (config.json's dataset: path, fingerprint, counts).</summary>
     public required JsonObject? Dataset { get; init; }
+    /// <summary>Epoch whose parameters were kept (best validation NDCG@100); null for closed-form kinds.</summary>
     public required int? BestEpoch { get; init; }
     /// <summary>Metric name to {mean, standard_error}.</summary>
     public required JsonObject? ValidationMetrics { get; init; }
+    /// <summary>Metric name to {mean, standard_error} on the test users.</summary>
     public required JsonObject? TestMetrics { get; init; }
+    /// <summary>Wall seconds the fit took.</summary>
     public required double? TrainingSeconds { get; init; }
+    /// <summary>When the model folder was written (UTC).</summary>
     public required DateTime CreatedUtc { get; init; }
+    /// <summary>How concurrent requests are grouped into forward passes.</summary>
     public required BatchingDescription Batching { get; init; }
     /// <summary>Largest pass the exact 8-bit screen takes; 0 when the CPU lacks the byte products.</summary>
     public required int ScreenedPassRows { get; init; }
+    /// <summary>Per-request limits; a request over one is answered 400 (413 for the body size).</summary>
     public required LimitsDescription Limits { get; init; }
 }
 
+/// <summary>The micro-batching settings and counters.</summary>
 public sealed class BatchingDescription
 {
+    /// <summary>False when every request runs its own forward pass (serve --no-batching).</summary>
     public required bool Enabled { get; init; }
+    /// <summary>Most requests in one forward pass.</summary>
     public required int MaxBatch { get; init; }
+    /// <summary>Longest a request waits for others to join its pass, in milliseconds.</summary>
     public required double MaxWaitMs { get; init; }
     /// <summary>Forward passes so far; requests / batches is the mean batch size.</summary>
     public required long Batches { get; init; }
+    /// <summary>Requests answered so far.</summary>
     public required long Requests { get; init; }
 }
 
+/// <summary>The server's per-request limits (serve --max-items, --max-k, --max-batch-size, --max-body-bytes).</summary>
 public sealed class LimitsDescription
 {
+    /// <summary>Most item IDs in one history (and, separately, in one exclusion list).</summary>
     public required int MaxItems { get; init; }
+    /// <summary>Largest k.</summary>
     public required int MaxK { get; init; }
+    /// <summary>Most requests in one POST /recommend/batch.</summary>
     public required int MaxBatchSize { get; init; }
+    /// <summary>Largest request body, in bytes.</summary>
     public required long MaxBodyBytes { get; init; }
 }
 
@@ -99,6 +132,7 @@ public sealed class LimitsDescription
 /// </summary>
 public sealed class ItemIdListConverter : JsonConverter<List<string>>
 {
+    /// <inheritdoc/>
     public override List<string>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.Null) return null;
@@ -116,6 +150,7 @@ public sealed class ItemIdListConverter : JsonConverter<List<string>>
         return ids;
     }
 
+    /// <inheritdoc/>
     public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)
     {
         writer.WriteStartArray();

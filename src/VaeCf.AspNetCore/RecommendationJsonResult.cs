@@ -14,8 +14,10 @@ namespace VaeCf.AspNetCore;
 public sealed class RecommendationJsonResult(RecommendationResult result) : IResult
 {
 
+    /// <summary>The answer this result writes.</summary>
     public RecommendationResult Result { get; } = result;
 
+    /// <summary>Writes <see cref="Result"/> as the 200 response's JSON body.</summary>
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;

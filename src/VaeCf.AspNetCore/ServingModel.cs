@@ -5,8 +5,11 @@ namespace VaeCf.AspNetCore;
 /// <summary>One loaded model as the server uses it: the recommender and, when batching, its micro-batcher.</summary>
 public sealed class ServingModel : IAsyncDisposable
 {
+    /// <summary>Scores and ranks for this model.</summary>
     public Recommender Recommender { get; }
+    /// <summary>Groups concurrent requests into passes; null when batching is off.</summary>
     public MicroBatcher? Batcher { get; }
+    /// <summary>When this model was loaded (UTC).</summary>
     public DateTime LoadedUtc { get; } = DateTime.UtcNow;
     /// <summary>The titles file loaded with the model, kept by a reload that names none.</summary>
     public string? TitlesPath { get; init; }
@@ -20,9 +23,11 @@ public sealed class ServingModel : IAsyncDisposable
         Batcher = batching is null ? null : new MicroBatcher(recommender, batching, passCompleted: passCompleted);
     }
 
+    /// <summary>Answers <paramref name="request"/>, through the micro-batcher when there is one.</summary>
     public Task<RecommendationResult> RecommendAsync(RecommendationRequest request) =>
         Batcher is { } batcher ? batcher.RecommendAsync(request) : Task.FromResult(Recommender.Recommend(request));
 
+    /// <summary>Drains the micro-batcher's queue (requests already taken are answered) and stops it.</summary>
     public ValueTask DisposeAsync() => Batcher?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
@@ -35,6 +40,7 @@ public sealed class ModelSlot(ServingModel initial, Action<ServingModel>? swappe
     private ServingModel _current = initial;
     private readonly SemaphoreSlim _reloading = new(1, 1);
 
+    /// <summary>The model to answer with now; read it once per request.</summary>
     public ServingModel Current => Volatile.Read(ref _current);
 
     /// <summary>Loads with <paramref name="load"/> (off the request threads) and swaps; one reload at a time.</summary>
