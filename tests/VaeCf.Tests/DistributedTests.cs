@@ -404,12 +404,7 @@ public class DistributedTests
         string[] train = ["train", "--epochs", "3", "--threads", "1", "--no-example", "--output", output, "--data", TestData.MovieLensSmall];
         // Process 1 stops after computing its first step, before its sums finish (the fault hook writes the marker and blocks); the
         // test then SIGKILLs it, as an out-of-memory killer or a failed node would. Process 0 waits in the sums and must not wait forever.
-        var start = new ProcessStartInfo(mpiexec) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in (string[])["-n", "1", Dotnet, Cli, .. train, ":", "-n", "1", "-env", FaultInjection.Variable, $"pause:1:{marker}", Dotnet, Cli, .. train])
-            start.ArgumentList.Add(argument);
-        foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
-        start.Environment["NO_COLOR"] = "1";
-        using var job = Process.Start(start)!;
+        using var job = Start(mpiexec, ["-n", "1", Dotnet, Cli, .. train, ":", "-n", "1", "-env", FaultInjection.Variable, $"pause:1:{marker}", Dotnet, Cli, .. train]);
         var error = job.StandardError.ReadToEndAsync();
         var text = job.StandardOutput.ReadToEndAsync();
         try
@@ -475,14 +470,20 @@ public class DistributedTests
         Skip.If(true, missing);
     }
 
-    private static (int Code, string Output) Run(string file, string[] arguments, TimeSpan? timeout = null)
+    /// <summary>Starts <paramref name="file"/> with its output redirected, outside any MPI job the test run itself may be in.</summary>
+    private static Process Start(string file, string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
         // The child must not think it was launched by an MPI launcher that started the test run itself.
         foreach (string name in new[] { "PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS" }) start.Environment.Remove(name);
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static (int Code, string Output) Run(string file, string[] arguments, TimeSpan? timeout = null)
+    {
+        using var process = Start(file, arguments);
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))

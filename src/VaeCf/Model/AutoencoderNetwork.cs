@@ -269,8 +269,7 @@ public sealed class AutoencoderNetwork : IScorer
                 dCode.AsSpan(start * 2 * latent, (end - start) * 2 * latent).Clear();
                 Loss.GaussianKlTerms(code, code.AsSpan(latent), 2 * latent, start, end, latent, dCode, dCode.AsSpan(latent), beta, scaleRows, terms);
             });
-            for (int i = 0; i < rows * latent; i++) kl += terms[i];
-            kl = rows == 0 ? 0 : kl / scaleRows;
+            kl = Loss.KlMean(terms.AsSpan(0, rows * latent), scaleRows);
         }
         ws.Profile?.Mark(TrainingPhase.Loss);
         return new LossParts(nll, kl, beta);

@@ -86,9 +86,16 @@ public static class Loss
         int scaleRows = normalizer > 0 ? normalizer : rows;
         var terms = new double[rows * latent];
         GaussianKlTerms(mu, logVar, stride, 0, rows, latent, dMu, dLogVar, weight, scaleRows, terms);
+        return KlMean(terms, scaleRows);
+    }
+
+    /// <summary>The KL terms of a batch summed in index order over <paramref name="scaleRows"/> rows (0 for no terms).</summary>
+    public static double KlMean(ReadOnlySpan<double> terms, int scaleRows)
+    {
+        if (terms.IsEmpty) return 0;
         double total = 0;
         foreach (double term in terms) total += term;
-        return rows == 0 ? 0 : total / scaleRows;
+        return total / scaleRows;
     }
 
     /// <summary>
